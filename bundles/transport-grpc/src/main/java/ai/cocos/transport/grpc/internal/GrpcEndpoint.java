@@ -1,0 +1,458 @@
+package ai.cocos.transport.grpc.internal;
+
+import ai.cocos.api.transport.Transport;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.util.MutableHandlerRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One listening gRPC server: the standard health service, reflection (v1 and v1alpha) and a mutable
+ * registry of contributed services. Plain Java, usable without a framework; {@link GrpcTransport}
+ * wraps it as a component and registers it as the {@link Transport} service.
+ *
+ * <p>Contributed services are served through a fallback registry, so they come and go while the
+ * server runs. Several contributions may carry the same service name: the one with the highest
+ * ranking (then the earliest added) is served, and the next takes over when it leaves. A service
+ * name reports SERVING on the health service while at least one contribution for it is present.
+ *
+ * <p>Thread-safe. {@link #close()} and {@link Contribution#close()} block for at most the
+ * configured grace period (plus a bounded wait for the sockets to close).
+ */
+final class GrpcEndpoint implements Transport, AutoCloseable {
+  /** The protocol this endpoint speaks, as published in {@link Transport#PROTOCOL_PROPERTY}. */
+  static final String PROTOCOL = "grpc";
+
+  private static final System.Logger LOG = System.getLogger(GrpcEndpoint.class.getName());
+
+  /** Services the endpoint serves itself; a contribution cannot replace them. */
+  private static final Set<String> BUILT_IN =
+      Set.of(
+          HealthGrpc.SERVICE_NAME,
+          io.grpc.reflection.v1.ServerReflectionGrpc.SERVICE_NAME,
+          io.grpc.reflection.v1alpha.ServerReflectionGrpc.SERVICE_NAME);
+
+  /** Highest ranking first; among equal rankings the earliest added. */
+  private static final Comparator<Contribution> SERVING_ORDER =
+      Comparator.comparingInt((Contribution c) -> c.ranking)
+          .reversed()
+          .thenComparingLong(c -> c.sequence);
+
+  /** How long to wait for the server to terminate after cancelling the calls still running. */
+  private static final Duration TERMINATION_WAIT = Duration.ofSeconds(2);
+
+  private final Settings settings;
+  private final Server server;
+  private final MutableHandlerRegistry registry;
+  private final HealthStatusManager health;
+  private final InetSocketAddress address;
+
+  /** What the health service reports, readable for {@link #health(String)}. */
+  private final Map<String, ServingStatus> statuses = new ConcurrentHashMap<>();
+
+  private final Object lock = new Object();
+  // guarded by lock
+  private final Map<String, List<Contribution>> contributions = new HashMap<>();
+  // guarded by lock
+  private long nextSequence;
+  // guarded by lock
+  private boolean closed;
+
+  private GrpcEndpoint(
+      Settings settings,
+      Server server,
+      MutableHandlerRegistry registry,
+      HealthStatusManager health,
+      InetSocketAddress address) {
+    this.settings = settings;
+    this.server = server;
+    this.registry = registry;
+    this.health = health;
+    this.address = address;
+  }
+
+  /**
+   * Starts a server and returns once it listens.
+   *
+   * @param settings what to listen on and how
+   * @return the listening endpoint, health SERVING for the empty name and the endpoint's name
+   * @throws EndpointStartException if the host does not resolve or the address cannot be bound
+   */
+  @SuppressWarnings("deprecation") // the v1alpha reflection service: older clients only know it
+  static GrpcEndpoint open(Settings settings) throws EndpointStartException {
+    InetSocketAddress requested = new InetSocketAddress(settings.host(), settings.port());
+    if (requested.isUnresolved()) {
+      throw new EndpointStartException(
+          "gRPC endpoint '"
+              + settings.endpoint()
+              + "' cannot listen on "
+              + settings.hostAndPort()
+              + ": host name '"
+              + settings.host()
+              + "' does not resolve; configure an address of this machine",
+          null);
+    }
+    MutableHandlerRegistry registry = new MutableHandlerRegistry();
+    HealthStatusManager health = new HealthStatusManager();
+    Server server;
+    // grpc-java and netty look up providers with ServiceLoader; inside a framework the embedded
+    // jars are visible only through this bundle's class loader.
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(GrpcEndpoint.class.getClassLoader());
+    try {
+      server =
+          NettyServerBuilder.forAddress(requested)
+              .fallbackHandlerRegistry(registry)
+              .maxInboundMessageSize(settings.maxInboundMessageBytes())
+              .addService(health.getHealthService())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .addService(ProtoReflectionService.newInstance())
+              .build();
+      try {
+        server.start();
+      } catch (IOException | RuntimeException e) {
+        server.shutdownNow();
+        throw new EndpointStartException(
+            "gRPC endpoint '"
+                + settings.endpoint()
+                + "' cannot listen on "
+                + settings.hostAndPort()
+                + ": "
+                + rootMessage(e)
+                + "; free the port or configure another one",
+            e);
+      }
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
+    InetSocketAddress bound = boundAddress(server, requested);
+    GrpcEndpoint endpoint = new GrpcEndpoint(settings, server, registry, health, bound);
+    endpoint.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    endpoint.setStatus(settings.endpoint(), ServingStatus.SERVING);
+    return endpoint;
+  }
+
+  private static InetSocketAddress boundAddress(Server server, InetSocketAddress requested) {
+    for (SocketAddress socket : server.getListenSockets()) {
+      if (socket instanceof InetSocketAddress inet) {
+        return new InetSocketAddress(requested.getAddress(), inet.getPort());
+      }
+    }
+    return new InetSocketAddress(requested.getAddress(), server.getPort());
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getSimpleName() : message;
+  }
+
+  /**
+   * Serves a service on this endpoint until the returned contribution is closed.
+   *
+   * @param service the service
+   * @param ranking the ranking among contributions of the same service name; higher wins
+   * @return the contribution, to close when the service leaves
+   * @throws IllegalArgumentException if the service would replace health or reflection
+   * @throws IllegalStateException if the endpoint is closed
+   */
+  Contribution addService(BindableService service, int ranking) {
+    return addService(service.bindService(), ranking);
+  }
+
+  /**
+   * Serves a service definition on this endpoint until the returned contribution is closed.
+   *
+   * @param definition the service definition
+   * @param ranking the ranking among contributions of the same service name; higher wins
+   * @return the contribution, to close when the service leaves
+   * @throws IllegalArgumentException if the service would replace health or reflection
+   * @throws IllegalStateException if the endpoint is closed
+   */
+  Contribution addService(ServerServiceDefinition definition, int ranking) {
+    String name = definition.getServiceDescriptor().getName();
+    if (BUILT_IN.contains(name)) {
+      throw new IllegalArgumentException(
+          "service "
+              + name
+              + " is built into gRPC endpoint '"
+              + settings.endpoint()
+              + "' and cannot be contributed");
+    }
+    CallGuard guard = new CallGuard(name, settings.endpoint());
+    ServerServiceDefinition guarded = ServerInterceptors.intercept(definition, guard);
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException(
+            "gRPC endpoint '" + settings.endpoint() + "' is closed; cannot serve " + name);
+      }
+      Contribution contribution = new Contribution(name, ranking, nextSequence++, guarded, guard);
+      List<Contribution> same = contributions.computeIfAbsent(name, n -> new ArrayList<>());
+      same.add(contribution);
+      same.sort(SERVING_ORDER);
+      if (same.get(0) == contribution) {
+        registry.addService(guarded);
+      }
+      setStatus(name, ServingStatus.SERVING);
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "gRPC endpoint ''{0}'' serves {1} (ranking {2})",
+          settings.endpoint(),
+          name,
+          ranking);
+      return contribution;
+    }
+  }
+
+  private void withdraw(Contribution contribution) {
+    boolean endpointClosed;
+    synchronized (lock) {
+      List<Contribution> same = contributions.get(contribution.name);
+      if (same == null) {
+        return;
+      }
+      boolean wasServed = !same.isEmpty() && same.get(0) == contribution;
+      if (!same.remove(contribution)) {
+        return;
+      }
+      if (same.isEmpty()) {
+        contributions.remove(contribution.name);
+        registry.removeService(contribution.definition);
+        setStatus(contribution.name, ServingStatus.NOT_SERVING);
+      } else if (wasServed) {
+        registry.addService(same.get(0).definition);
+      }
+      endpointClosed = closed;
+    }
+    // No new call reaches this contribution any more; let the running ones finish.
+    contribution.guard.retire(endpointClosed ? Duration.ZERO : settings.shutdownGrace());
+  }
+
+  private void setStatus(String service, ServingStatus status) {
+    statuses.put(service, status);
+    health.setStatus(service, status);
+  }
+
+  /**
+   * Stops listening: health turns NOT_SERVING everywhere, new calls are refused, running calls get
+   * the grace period and are then cancelled. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      statuses.replaceAll((service, status) -> ServingStatus.NOT_SERVING);
+      health.enterTerminalState();
+    }
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "gRPC endpoint ''{0}'': calls still running after {1} ms are cancelled",
+            settings.endpoint(),
+            settings.shutdownGrace().toMillis());
+        server.shutdownNow();
+        if (!server.awaitTermination(TERMINATION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "gRPC endpoint ''{0}'' did not terminate within {1} ms of cancelling its calls",
+              settings.endpoint(),
+              TERMINATION_WAIT.toMillis());
+        }
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Whether {@link #close()} has run.
+   *
+   * @return true once closed
+   */
+  boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
+  /**
+   * The service properties of the {@link Transport} registration.
+   *
+   * @return endpoint, protocol and {@code host:port} with the real port
+   */
+  Map<String, Object> serviceProperties() {
+    return Map.of(
+        ENDPOINT_PROPERTY, endpoint(),
+        PROTOCOL_PROPERTY, protocol(),
+        ADDRESS_PROPERTY, settings.hostAndPort(address.getPort()));
+  }
+
+  @Override
+  public String endpoint() {
+    return settings.endpoint();
+  }
+
+  @Override
+  public String protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  @Override
+  public HealthStatus health(String service) {
+    ServingStatus status = statuses.get(service == null ? "" : service);
+    if (status == null) {
+      return HealthStatus.SERVICE_UNKNOWN;
+    }
+    return status == ServingStatus.SERVING ? HealthStatus.SERVING : HealthStatus.NOT_SERVING;
+  }
+
+  @Override
+  public String toString() {
+    return "gRPC endpoint '" + endpoint() + "' on " + settings.hostAndPort(address.getPort());
+  }
+
+  /** One service contributed to the endpoint; closing it withdraws the service. */
+  final class Contribution implements AutoCloseable {
+    private final String name;
+    private final int ranking;
+    private final long sequence;
+    private final ServerServiceDefinition definition;
+    private final CallGuard guard;
+
+    private Contribution(
+        String name,
+        int ranking,
+        long sequence,
+        ServerServiceDefinition definition,
+        CallGuard guard) {
+      this.name = name;
+      this.ranking = ranking;
+      this.sequence = sequence;
+      this.definition = definition;
+      this.guard = guard;
+    }
+
+    /**
+     * The fully qualified gRPC service name.
+     *
+     * @return for example {@code manager.ManagerService}
+     */
+    String serviceName() {
+      return name;
+    }
+
+    /**
+     * Withdraws the service: new calls no longer reach it, its health turns NOT_SERVING unless
+     * another contribution of the same name remains, calls already running get the grace period and
+     * are then cancelled with UNAVAILABLE. After this returns the service's code is no longer
+     * called (a callback already running may still finish). Idempotent.
+     */
+    @Override
+    public void close() {
+      withdraw(this);
+    }
+  }
+
+  /**
+   * What an endpoint listens on, validated.
+   *
+   * @param endpoint the endpoint's name
+   * @param host host name or address to bind
+   * @param port TCP port, 0 for an ephemeral one
+   * @param maxInboundMessageBytes largest accepted message
+   * @param shutdownGrace how long running calls may finish when the endpoint or a service closes
+   */
+  record Settings(
+      String endpoint, String host, int port, int maxInboundMessageBytes, Duration shutdownGrace) {
+
+    /** Validates the settings; messages name the configuration property to fix. */
+    Settings {
+      if (endpoint == null || endpoint.isBlank()) {
+        throw new IllegalArgumentException(
+            "gRPC transport configuration: 'endpoint' is missing; set it to agent or manager");
+      }
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException(
+            "gRPC endpoint '" + endpoint + "': 'host' is empty; set a host name or address");
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException(
+            "gRPC endpoint '" + endpoint + "': 'port' " + port + " is outside 0..65535");
+      }
+      if (maxInboundMessageBytes <= 0) {
+        throw new IllegalArgumentException(
+            "gRPC endpoint '"
+                + endpoint
+                + "': 'maxInboundMessageBytes' must be positive, is "
+                + maxInboundMessageBytes);
+      }
+      if (shutdownGrace == null || shutdownGrace.isNegative()) {
+        throw new IllegalArgumentException(
+            "gRPC endpoint '"
+                + endpoint
+                + "': 'shutdownGraceMillis' must be 0 or more, is "
+                + (shutdownGrace == null ? "missing" : shutdownGrace.toMillis()));
+      }
+      endpoint = endpoint.trim();
+      host = host.trim();
+    }
+
+    /**
+     * Settings from a component configuration.
+     *
+     * @param config the configuration
+     * @return the validated settings
+     * @throws IllegalArgumentException naming the property that is wrong
+     */
+    static Settings from(GrpcTransportConfig config) {
+      return new Settings(
+          config.endpoint(),
+          config.host(),
+          config.port(),
+          config.maxInboundMessageBytes(),
+          Duration.ofMillis(config.shutdownGraceMillis()));
+    }
+
+    String hostAndPort() {
+      return hostAndPort(port);
+    }
+
+    String hostAndPort(int actualPort) {
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + actualPort;
+    }
+  }
+}

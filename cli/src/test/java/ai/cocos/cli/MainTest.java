@@ -1,0 +1,59 @@
+package ai.cocos.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+  @Test
+  void versionNamesTheBuildAndTheJavaRuntime() {
+    Run run = Run.of("--version");
+
+    assertEquals(0, run.exitCode(), run::toString);
+    String[] lines = run.out().split("\\R");
+    assertEquals("cocos-cli " + System.getProperty("expected.version"), lines[0]);
+    assertTrue(lines[1].startsWith("Java " + Runtime.version()), run::toString);
+    assertEquals("", run.err());
+  }
+
+  @Test
+  void helpDescribesCocosAndListsTheCommands() {
+    Run run = Run.of("--help");
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertTrue(run.out().startsWith("Usage: cocos-cli [-hV] COMMAND"), run::toString);
+    assertTrue(run.out().contains("confidential VM"), run::toString);
+    assertTrue(run.out().contains("Commands available in this build:"), run::toString);
+    assertTrue(run.out().contains("  health "), run::toString);
+    assertTrue(run.out().contains("Not yet in this build: keys, checksum"), run::toString);
+    assertTrue(run.out().contains("AGENT_GRPC_URL"), run::toString);
+  }
+
+  @Test
+  void helpCommandShowsACommandsOptions() {
+    Run run = Run.of("help", "health");
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertTrue(run.out().contains("--target=HOST:PORT"), run::toString);
+    assertTrue(run.out().contains("Exit codes:"), run::toString);
+  }
+
+  @Test
+  void noCommandIsAUsageError() {
+    Run run = Run.of();
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(run.err().startsWith("Missing required command"), run::toString);
+    assertTrue(run.err().contains("Usage: cocos-cli"), run::toString);
+  }
+
+  @Test
+  void unknownOptionIsAUsageError() {
+    Run run = Run.of("--frobnicate");
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(run.err().contains("Unknown option: '--frobnicate'"), run::toString);
+  }
+}
