@@ -245,6 +245,34 @@ public final class Assembly {
   }
 
   /**
+   * The JVM options the assembly asks for ({@code jvm.options}, one per line, {@code #} comments,
+   * {@code ${ASSEMBLY}} standing for the assembly folder). {@code bin/cocos-assembly} reads the
+   * same file.
+   *
+   * @return the options, in order; empty if the file is absent
+   * @throws LaunchException if the file cannot be read
+   */
+  public List<String> jvmOptions() throws LaunchException {
+    Path file = dir.resolve("jvm.options");
+    if (!Files.isRegularFile(file)) {
+      return List.of();
+    }
+    try {
+      List<String> out = new ArrayList<>();
+      for (String line : Files.readAllLines(file)) {
+        int hash = line.indexOf('#');
+        String opt = (hash < 0 ? line : line.substring(0, hash)).trim();
+        if (!opt.isEmpty()) {
+          out.add(opt.replace("${ASSEMBLY}", dir.toString()));
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new LaunchException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The framework properties this assembly runs with.
    *
    * @param storage the framework's storage folder
@@ -258,6 +286,12 @@ public final class Assembly {
     props.put(CONFIG_DIR_PROPERTY, dir.resolve("conf").toString());
     // Felix's own diagnostics: errors only; our bundles log through java.util.logging.
     props.put("felix.log.level", "1");
+    // -Dcocos.env.X=v stands in for environment variable X (used by the build's CDS training run).
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (key.startsWith(ENV_OVERRIDE_PREFIX)) {
+        props.put(key, System.getProperty(key));
+      }
+    }
     return props;
   }
 }

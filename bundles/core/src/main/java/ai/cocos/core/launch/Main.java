@@ -74,7 +74,9 @@ public final class Main {
     }
     try {
       Assembly assembly = Assembly.load(assemblyDir);
-      Logging.configure(System.getenv(assembly.logLevelEnv()));
+      String levelVar = assembly.logLevelEnv();
+      Logging.configure(
+          System.getProperty(Assembly.ENV_OVERRIDE_PREFIX + levelVar, System.getenv(levelVar)));
       return start(assembly, command, out);
     } catch (LaunchException e) {
       err.println("cocos: " + e.getMessage());

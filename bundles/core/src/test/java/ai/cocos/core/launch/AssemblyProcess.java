@@ -48,7 +48,11 @@ public final class AssemblyProcess implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
-    cmd.add("-Xshare:auto");
+    try {
+      cmd.addAll(Assembly.load(assemblyDir).jvmOptions());
+    } catch (LaunchException e) {
+      throw new IOException(e.getMessage(), e);
+    }
     cmd.add("-cp");
     cmd.add(assemblyDir.resolve("launcher") + "/*");
     cmd.add("ai.cocos.core.launch.Main");

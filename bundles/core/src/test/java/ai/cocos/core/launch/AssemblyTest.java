@@ -81,4 +81,15 @@ class AssemblyTest {
         assertThrows(LaunchException.class, () -> Assembly.load(dir.resolve("missing")));
     assertTrue(e.getMessage().contains("build first"), e.getMessage());
   }
+
+  @Test
+  void jvmOptionsSkipCommentsAndNameTheAssemblyFolder() throws Exception {
+    Files.writeString(
+        dir.resolve("jvm.options"),
+        "# comment\n-XX:+UseSerialGC\n\n  -XX:SharedArchiveFile=${ASSEMBLY}/agent.jsa  # why\n");
+    Assembly a = Assembly.load(dir);
+    assertEquals(
+        List.of("-XX:+UseSerialGC", "-XX:SharedArchiveFile=" + a.dir() + "/agent.jsa"),
+        a.jvmOptions());
+  }
 }
