@@ -7,7 +7,6 @@ import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 
 import ai.cocos.api.lifecycle.LifecycleEvent;
 import ai.cocos.api.lifecycle.LifecycleListener;
@@ -100,7 +99,10 @@ public class HotDeployIT {
     options.add(frameworkProperty(DEPLOY).value(work.resolve("deploy").toString()));
     options.add(frameworkProperty(V1).value(v1.toString()));
     options.add(frameworkProperty(V2).value(v2.toString()));
-    options.add(junitBundles());
+    // JUnit inside the framework: the bundles Maven fetched at build time (see the pom).
+    try (var junit = Files.list(Path.of(System.getProperty("cocos.paxexam.bundles")))) {
+      junit.sorted().forEach(jar -> options.add(bundle(jar.toUri().toString())));
+    }
     options.add(cleanCaches());
     return options.toArray(Option[]::new);
   }
