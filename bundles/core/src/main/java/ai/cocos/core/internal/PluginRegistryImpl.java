@@ -63,19 +63,9 @@ public final class PluginRegistryImpl implements PluginRegistry {
       policyOption = ReferencePolicyOption.GREEDY,
       service = WorkloadRunner.class)
   void addRunner(WorkloadRunner runner, ServiceReference<WorkloadRunner> ref) {
-    String declared = stringProperty(ref, WorkloadRunner.TYPE_PROPERTY);
     String type = runner.type();
-    String refusal = "";
-    if (!Objects.equals(declared, type)) {
-      refusal =
-          "service property "
-              + WorkloadRunner.TYPE_PROPERTY
-              + "="
-              + declared
-              + " does not match type() '"
-              + type
-              + "'";
-    } else {
+    String refusal = mismatch(ref, WorkloadRunner.TYPE_PROPERTY, "type()", type);
+    if (refusal.isEmpty()) {
       try {
         runner.checkHost();
       } catch (RunnerUnavailableException e) {
@@ -99,18 +89,8 @@ public final class PluginRegistryImpl implements PluginRegistry {
       policyOption = ReferencePolicyOption.GREEDY,
       service = TeeProvider.class)
   void addTeeProvider(TeeProvider provider, ServiceReference<TeeProvider> ref) {
-    String declared = stringProperty(ref, TeeProvider.PLATFORM_PROPERTY);
     String platform = provider.platform();
-    String refusal =
-        Objects.equals(declared, platform)
-            ? ""
-            : "service property "
-                + TeeProvider.PLATFORM_PROPERTY
-                + "="
-                + declared
-                + " does not match platform() '"
-                + platform
-                + "'";
+    String refusal = mismatch(ref, TeeProvider.PLATFORM_PROPERTY, "platform()", platform);
     add(Kind.TEE, platform, provider, ref, refusal);
   }
 
@@ -188,6 +168,23 @@ public final class PluginRegistryImpl implements PluginRegistry {
               + i.version()
               + " gone");
     }
+  }
+
+  /** Empty if the service property agrees with what the plugin says, else why it does not. */
+  private static String mismatch(
+      ServiceReference<?> ref, String property, String method, String value) {
+    String declared = stringProperty(ref, property);
+    return Objects.equals(declared, value)
+        ? ""
+        : "service property "
+            + property
+            + "="
+            + declared
+            + " does not match "
+            + method
+            + " '"
+            + value
+            + "'";
   }
 
   private static String key(Kind kind, String id) {
