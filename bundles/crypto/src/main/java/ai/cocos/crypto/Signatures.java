@@ -5,6 +5,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.interfaces.ECKey;
+import java.security.interfaces.EdECKey;
 import java.security.interfaces.RSAKey;
 
 /**
@@ -66,7 +67,12 @@ public final class Signatures {
       return "SHA256withECDSA";
     }
     String alg = key.getAlgorithm();
-    if (alg.equalsIgnoreCase("Ed25519") || alg.equalsIgnoreCase("EdDSA")) {
+    // The JDK calls both Ed25519 and Ed448 keys "EdDSA": the curve is in the parameters.
+    boolean ed25519 =
+        key instanceof EdECKey ed
+            ? ed.getParams().getName().equalsIgnoreCase("Ed25519")
+            : alg.equalsIgnoreCase("Ed25519");
+    if (ed25519) {
       return "Ed25519";
     }
     throw new GeneralSecurityException("key type " + alg + " is not accepted");
