@@ -1,11 +1,13 @@
 package ai.cocos.cli;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code cocos-cli} top command. Run {@code cocos-cli --help} for what it offers.
@@ -34,11 +36,17 @@ import picocli.CommandLine.Spec;
     },
     optionListHeading = "%nOptions:%n",
     commandListHeading = "%nCommands available in this build:%n",
-    subcommands = {HealthCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      KeysCommand.class,
+      ChecksumCommand.class,
+      ManifestCommand.class,
+      HealthCommand.class,
+      CommandLine.HelpCommand.class
+    },
     footerHeading = "%n",
     footer = {
-      "Not yet in this build: keys, checksum, algo, data, result, attestation, policy,"
-          + " create-vm, remove-vm, ima-measurements, igvmmeasure, sevsnpmeasure.",
+      "Not yet in this build: computations, create-vm, remove-vm, algo, data, result,"
+          + " attestation.",
       "",
       "Environment:",
       "  AGENT_GRPC_URL   agent address HOST:PORT (default localhost:7002)",
@@ -58,7 +66,31 @@ public final class Main implements Callable<Integer> {
    * @param args the command line
    */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The tool's command line, set up as {@link #main} runs it. A usage error prints its message, the
+   * command's synopsis and where to find its help, not the whole help (which for {@code manifest
+   * create} would push the message off the screen).
+   *
+   * @return a new command line
+   */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setParameterExceptionHandler(Main::usageError);
+    return cli;
+  }
+
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println(e.getMessage());
+    UnmatchedArgumentException.printSuggestions(e, err);
+    err.print(cmd.getHelp().fullSynopsis());
+    err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the options.");
+    err.flush();
+    return cmd.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /** Without a subcommand there is nothing to do: a usage error. */

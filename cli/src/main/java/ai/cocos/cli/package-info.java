@@ -5,5 +5,11 @@
  * <p>{@link ai.cocos.cli.Main} is the top command. Each subcommand is a small annotated class;
  * classes that touch gRPC are only loaded by the subcommands that need them, so that {@code --help}
  * and {@code --version} stay quick.
+ *
+ * <p>The commands that work on local files ({@code keys}, {@code checksum}, {@code manifest
+ * create|validate|sign|verify}) extend {@code LocalCommand}: a {@code Failure} is printed as its
+ * message and exits with 1. They use the crypto and manifest bundles as plain jars, write through
+ * {@code LocalFiles} (never over an existing file without {@code --force}, private keys with mode
+ * 0600), and never print key material.
  */
 package ai.cocos.cli;

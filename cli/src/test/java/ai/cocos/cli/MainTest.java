@@ -26,8 +26,16 @@ class MainTest {
     assertTrue(run.out().startsWith("Usage: cocos-cli [-hV] COMMAND"), run::toString);
     assertTrue(run.out().contains("confidential VM"), run::toString);
     assertTrue(run.out().contains("Commands available in this build:"), run::toString);
-    assertTrue(run.out().contains("  health "), run::toString);
-    assertTrue(run.out().contains("Not yet in this build: keys, checksum"), run::toString);
+    for (String command : new String[] {"keys", "checksum", "manifest", "health"}) {
+      assertTrue(run.out().contains("\n  " + command + " "), command);
+    }
+    assertTrue(
+        run.out()
+            .contains(
+                "Not yet in this build: computations, create-vm, remove-vm, algo, data, result,"
+                    + System.lineSeparator()
+                    + "attestation."),
+        run::toString);
     assertTrue(run.out().contains("AGENT_GRPC_URL"), run::toString);
   }
 

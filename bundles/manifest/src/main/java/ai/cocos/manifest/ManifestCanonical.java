@@ -9,8 +9,6 @@ import ai.cocos.api.computation.ResultConsumer;
 import ai.cocos.manifest.internal.JsonText;
 import ai.cocos.manifest.internal.KeyMaterial;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -137,14 +135,6 @@ public final class ManifestCanonical {
       return PublicKeyPem.of(spki).pem();
     } catch (KeyMaterial.BadMaterialException e) {
       throw new IllegalArgumentException("agent_config.key_file: " + e.getMessage());
-    }
-  }
-
-  static byte[] sha3(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA3-256").digest(data);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA3-256 is missing from this JDK", e);
     }
   }
 }

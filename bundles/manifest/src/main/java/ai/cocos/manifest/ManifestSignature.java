@@ -4,6 +4,7 @@ import ai.cocos.api.computation.Manifest;
 import ai.cocos.api.computation.Sha3Hash;
 import ai.cocos.crypto.KeyFormatException;
 import ai.cocos.crypto.PemKeys;
+import ai.cocos.crypto.Sha3;
 import ai.cocos.crypto.Signatures;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
@@ -132,6 +133,6 @@ public final class ManifestSignature {
    * @return the digest
    */
   public static Sha3Hash digest(Manifest manifest) {
-    return new Sha3Hash(ManifestCanonical.sha3(ManifestCanonical.bytes(manifest)));
+    return new Sha3Hash(Sha3.digest(ManifestCanonical.bytes(manifest)));
   }
 }
