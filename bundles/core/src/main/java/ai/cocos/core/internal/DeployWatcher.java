@@ -74,6 +74,9 @@ public final class DeployWatcher {
 
   private final Map<Path, Seen> seen = new HashMap<>();
 
+  /** Files seen before that are missing now, with the time they were first missed. */
+  private final Map<Path, Long> vanished = new HashMap<>();
+
   /** Bundles this watcher installed or replaced: bundle id to what it came from. */
   private record Managed(Jar from, String assemblyLocation) {}
 
@@ -146,8 +149,13 @@ public final class DeployWatcher {
 
   /** Waits less while a changed file is settling, so it is picked up promptly. */
   private long nextWait() {
-    boolean settling = seen.values().stream().anyMatch(s -> s.jar() == null && !s.reported());
-    return settling ? Math.max(10, settleMillis / 2) : pollMillis;
+    return settling() ? Math.max(10, settleMillis / 2) : pollMillis;
+  }
+
+  /** Whether a file is changing or missing and has not been quiet for the settle time yet. */
+  private boolean settling() {
+    return !vanished.isEmpty()
+        || seen.values().stream().anyMatch(s -> s.jar() == null && !s.reported());
   }
 
   /** Reads the folder and brings the framework in line with it. */
@@ -162,9 +170,24 @@ public final class DeployWatcher {
       LOG.log(Level.WARNING, "cannot list deploy folder " + dir + ": " + e.getMessage());
       return;
     }
-    seen.keySet().retainAll(present);
-    boolean settling = seen.values().stream().anyMatch(s -> s.jar() == null && !s.reported());
-    if (settling) {
+    // A file that vanished may be in the middle of a replace (delete, then write): it counts as
+    // gone
+    // only once it has stayed away for the settle time.
+    long now = System.nanoTime();
+    vanished.keySet().removeIf(present::contains);
+    for (Path f : seen.keySet()) {
+      if (!present.contains(f)) {
+        vanished.putIfAbsent(f, now);
+      }
+    }
+    for (var it = vanished.entrySet().iterator(); it.hasNext(); ) {
+      var v = it.next();
+      if (now - v.getValue() >= TimeUnit.MILLISECONDS.toNanos(settleMillis)) {
+        seen.remove(v.getKey());
+        it.remove();
+      }
+    }
+    if (settling()) {
       // Reconcile only on a quiet folder, so a swap (new jar in, old jar out) is seen as one step.
       return;
     }
@@ -277,7 +300,9 @@ public final class DeployWatcher {
     for (var it = managed.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
       Managed m = e.getValue();
-      if (desired.containsKey(m.from().bsn())) {
+      if (desired.containsKey(m.from().bsn()) || seen.containsKey(m.from().file())) {
+        // Still wanted, or its file is still there but unreadable right now (being rewritten, or
+        // replaced by something that is not a bundle): keep what runs, lose nothing.
         continue;
       }
       Bundle b = context.getBundle(e.getKey());

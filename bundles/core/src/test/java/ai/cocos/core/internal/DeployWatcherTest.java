@@ -166,7 +166,29 @@ class DeployWatcherTest {
 
     Path rebuilt = bundleJar("p.jar", "x.same", "1.0.0", "rebuilt");
     drop(rebuilt);
-    await(() -> find("x.same").getLastModified() != modified, "updated from the rebuilt jar");
+    await(
+        () -> find("x.same") != null && find("x.same").getLastModified() != modified,
+        "updated from the rebuilt jar");
+    assertEquals("1.0.0", version("x.same"));
+  }
+
+  @Test
+  void aJarOverwrittenWithGarbageKeepsTheRunningVersionUntilAGoodOneArrives() throws Exception {
+    drop(bundleJar("keep.jar", "x.keep", "1.0.0"));
+    await(() -> "1.0.0".equals(version("x.keep")), "installed");
+    long id = find("x.keep").getBundleId();
+
+    Files.writeString(deploy.resolve("keep.jar"), "half-written, or not a jar at all");
+    await(
+        () -> events.stream().anyMatch(e -> e.message().contains("keep.jar is not an OSGi bundle")),
+        "the bad file reported");
+    Thread.sleep(400); // several scans
+    assertEquals("1.0.0", version("x.keep"), "the running version is kept");
+    assertEquals(id, find("x.keep").getBundleId());
+
+    drop(bundleJar("keep.jar", "x.keep", "1.1.0"));
+    await(() -> "1.1.0".equals(version("x.keep")), "a good file updates it");
+    assertEquals(id, find("x.keep").getBundleId());
   }
 
   @Test
