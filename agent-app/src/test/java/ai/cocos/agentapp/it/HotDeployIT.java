@@ -168,7 +168,8 @@ public class HotDeployIT {
       Files.delete(deploy.resolve(v1.getFileName()));
       await(() -> runnerEntries().isEmpty(), "runner 'bin' to go");
       assertNotInstalled();
-      assertEquals(null, bundleOrNull("ai.cocos.runner.binary"));
+      // The runner service leaves when the bundle stops, a moment before it is uninstalled.
+      await(() -> bundleOrNull("ai.cocos.runner.binary") == null, "the runner bundle uninstalled");
 
       // A file that is not a bundle is reported and changes nothing.
       Path junk = deploy.resolve("not-a-bundle.jar");

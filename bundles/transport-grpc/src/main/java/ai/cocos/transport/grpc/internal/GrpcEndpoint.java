@@ -8,6 +8,10 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -23,7 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One listening gRPC server: the standard health service, reflection (v1 and v1alpha) and a mutable
@@ -65,6 +73,7 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
   private final MutableHandlerRegistry registry;
   private final HealthStatusManager health;
   private final InetSocketAddress address;
+  private final Threads threads;
 
   /** What the health service reports, readable for {@link #health(String)}. */
   private final Map<String, ServingStatus> statuses = new ConcurrentHashMap<>();
@@ -82,7 +91,9 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
       Server server,
       MutableHandlerRegistry registry,
       HealthStatusManager health,
-      InetSocketAddress address) {
+      InetSocketAddress address,
+      Threads threads) {
+    this.threads = threads;
     this.settings = settings;
     this.server = server;
     this.registry = registry;
@@ -113,6 +124,9 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
     }
     MutableHandlerRegistry registry = new MutableHandlerRegistry();
     HealthStatusManager health = new HealthStatusManager();
+    // Own threads, shut down with the endpoint: grpc's shared ones outlive a stopped bundle and
+    // then fail on its closed class loader. NIO, not epoll: no native library to extract.
+    Threads threads = new Threads(settings.endpoint());
     Server server;
     // grpc-java and netty look up providers with ServiceLoader; inside a framework the embedded
     // jars are visible only through this bundle's class loader.
@@ -122,6 +136,10 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
     try {
       server =
           NettyServerBuilder.forAddress(requested)
+              .bossEventLoopGroup(threads.boss)
+              .workerEventLoopGroup(threads.workers)
+              .channelType(NioServerSocketChannel.class)
+              .executor(threads.calls)
               .fallbackHandlerRegistry(registry)
               .maxInboundMessageSize(settings.maxInboundMessageBytes())
               .addService(health.getHealthService())
@@ -132,6 +150,7 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
         server.start();
       } catch (IOException | RuntimeException e) {
         server.shutdownNow();
+        threads.close();
         throw new EndpointStartException(
             "gRPC endpoint '"
                 + settings.endpoint()
@@ -146,7 +165,7 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
       thread.setContextClassLoader(previous);
     }
     InetSocketAddress bound = boundAddress(server, requested);
-    GrpcEndpoint endpoint = new GrpcEndpoint(settings, server, registry, health, bound);
+    GrpcEndpoint endpoint = new GrpcEndpoint(settings, server, registry, health, bound, threads);
     endpoint.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     endpoint.setStatus(settings.endpoint(), ServingStatus.SERVING);
     return endpoint;
@@ -290,6 +309,8 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      threads.close();
     }
   }
 
@@ -453,6 +474,52 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
 
     String hostAndPort(int actualPort) {
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + actualPort;
+    }
+  }
+
+  /** The endpoint's own event loops and call executor. */
+  private static final class Threads {
+    private static final long QUIET_MILLIS = 0;
+    private static final long TIMEOUT_MILLIS = 5_000;
+
+    final EventLoopGroup boss;
+    final EventLoopGroup workers;
+    final ExecutorService calls;
+
+    Threads(String endpoint) {
+      boss =
+          new MultiThreadIoEventLoopGroup(
+              1, factory("grpc-" + endpoint + "-accept"), NioIoHandler.newFactory());
+      workers =
+          new MultiThreadIoEventLoopGroup(
+              0, factory("grpc-" + endpoint + "-io"), NioIoHandler.newFactory());
+      calls = Executors.newCachedThreadPool(factory("grpc-" + endpoint + "-call"));
+    }
+
+    private static ThreadFactory factory(String prefix) {
+      AtomicInteger n = new AtomicInteger();
+      return r -> {
+        Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      };
+    }
+
+    /** Stops every thread and waits for them, so none outlives the bundle's class loader. */
+    void close() {
+      var b = boss.shutdownGracefully(QUIET_MILLIS, TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+      var w = workers.shutdownGracefully(QUIET_MILLIS, TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+      calls.shutdown();
+      b.awaitUninterruptibly(TIMEOUT_MILLIS);
+      w.awaitUninterruptibly(TIMEOUT_MILLIS);
+      try {
+        if (!calls.awaitTermination(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+          calls.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        calls.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }
