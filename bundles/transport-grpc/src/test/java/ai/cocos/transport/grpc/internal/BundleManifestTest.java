@@ -45,6 +45,7 @@ class BundleManifestTest {
                 "com.google.protobuf.util",
                 "com.google.common.util.concurrent",
                 "ai.cocos.proto.agent",
+                "ai.cocos.proto.computations.v1",
                 "ai.cocos.proto.cvms",
                 "ai.cocos.proto.events",
                 "ai.cocos.proto.manager")),

@@ -1,0 +1,7 @@
+/**
+ * The manager's implementation: the DS components ({@link ai.cocos.manager.internal.ManagerRuntime}
+ * and the three gRPC services it backs), the computation registry, the CVMS stream server, VM
+ * lifecycle ({@link ai.cocos.manager.internal.VmManager}) and the host-process VM backend. Not
+ * exported.
+ */
+package ai.cocos.manager.internal;
