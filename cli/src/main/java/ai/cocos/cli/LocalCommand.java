@@ -7,8 +7,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * A command that works on local files only. A {@link Failure} becomes its message on standard error
- * and exit code 1; a {@link ParameterException} is picocli's usage error (exit code 2).
+ * A command whose failures the user can fix: the local-file commands directly, the manager commands
+ * through {@link ManagerCommand}. A {@link Failure} becomes its message on standard error and exit
+ * code 1; a {@link ParameterException} is picocli's usage error (exit code 2).
  */
 abstract class LocalCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -56,16 +56,7 @@ final class LocalFiles {
    * @throws Failure if it is missing, not a regular file, too large, not UTF-8 or unreadable
    */
   static String readText(Path file, String what, int maxBytes) throws Failure {
-    requireRegularFile(file, what);
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(maxBytes + 1);
-    } catch (IOException e) {
-      throw new Failure(what + ": cannot read it: " + problem(e, file));
-    }
-    if (bytes.length > maxBytes) {
-      throw new Failure(what + ": larger than " + maxBytes + " bytes, so not a file of this kind");
-    }
+    byte[] bytes = readBytes(file, what, maxBytes);
     try {
       return StandardCharsets.UTF_8
           .newDecoder()
@@ -76,6 +67,29 @@ final class LocalFiles {
     } catch (CharacterCodingException e) {
       throw new Failure(what + ": not a text file (PEM or base64 text expected)");
     }
+  }
+
+  /**
+   * Reads a small file as it is.
+   *
+   * @param file the file
+   * @param what how messages name it, e.g. {@code --server-ca ca.pem}
+   * @param maxBytes the largest size accepted
+   * @return the bytes
+   * @throws Failure if it is missing, not a regular file, too large or unreadable
+   */
+  static byte[] readBytes(Path file, String what, int maxBytes) throws Failure {
+    requireRegularFile(file, what);
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(maxBytes + 1);
+    } catch (IOException e) {
+      throw new Failure(what + ": cannot read it: " + problem(e, file));
+    }
+    if (bytes.length > maxBytes) {
+      throw new Failure(what + ": larger than " + maxBytes + " bytes, so not a file of this kind");
+    }
+    return bytes;
   }
 
   /**

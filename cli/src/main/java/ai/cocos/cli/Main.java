@@ -1,7 +1,9 @@
 package ai.cocos.cli;
 
 import java.io.PrintWriter;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,8 +33,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
           + " that it runs the expected code on genuine hardware before trusting it.",
       "",
       "This tool is the client side of that: key generation, checksums and manifests,"
-          + " algorithm and dataset uploads, result downloads, attestation, and VM create/remove"
-          + " through the manager."
+          + " algorithm and dataset uploads, result downloads, attestation, and, through the"
+          + " manager, registering and following computations and creating and removing their"
+          + " VMs."
     },
     optionListHeading = "%nOptions:%n",
     commandListHeading = "%nCommands available in this build:%n",
@@ -40,16 +43,24 @@ import picocli.CommandLine.UnmatchedArgumentException;
       KeysCommand.class,
       ChecksumCommand.class,
       ManifestCommand.class,
+      ComputationsCommand.class,
+      CreateVmCommand.class,
+      RemoveVmCommand.class,
       HealthCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%n",
     footer = {
-      "Not yet in this build: computations, create-vm, remove-vm, algo, data, result,"
-          + " attestation.",
+      "Not yet in this build: algo, data, result, attestation.",
       "",
-      "Environment:",
-      "  AGENT_GRPC_URL   agent address HOST:PORT (default localhost:7002)",
+      "Environment, manager (computations, create-vm, remove-vm):",
+      "  MANAGER_GRPC_URL              HOST:PORT (default localhost:7001)",
+      "  MANAGER_GRPC_TIMEOUT          deadline of each call (default 60s)",
+      "  MANAGER_GRPC_SERVER_CA_CERTS  TLS, trusting these CA certificates (PEM)",
+      "  MANAGER_GRPC_CLIENT_CERT      mutual TLS: the client certificate (PEM)",
+      "  MANAGER_GRPC_CLIENT_KEY       and its private key (PEM)",
+      "Environment, agent (health):",
+      "  AGENT_GRPC_URL                HOST:PORT (default localhost:7002)",
       "",
       "Exit codes: 0 success, 1 the operation failed, 2 usage error.",
       "Run 'cocos-cli help COMMAND' for a command's options."
@@ -57,8 +68,21 @@ import picocli.CommandLine.UnmatchedArgumentException;
 public final class Main implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  /** Creates the command; picocli fills in the rest. */
-  public Main() {}
+  private final Function<String, String> env;
+
+  /** Creates the command, reading the process environment; picocli fills in the rest. */
+  public Main() {
+    this(System::getenv);
+  }
+
+  /**
+   * Creates the command with an environment of the caller's choosing (tests).
+   *
+   * @param env looks up an environment variable; {@code null} for an unset one
+   */
+  Main(Function<String, String> env) {
+    this.env = Objects.requireNonNull(env, "env");
+  }
 
   /**
    * Runs the tool and exits the JVM with the command's exit code.
@@ -77,9 +101,31 @@ public final class Main implements Callable<Integer> {
    * @return a new command line
    */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Main());
+    return commandLine(System::getenv);
+  }
+
+  /**
+   * The tool's command line with an environment of the caller's choosing: the commands read their
+   * variables ({@code MANAGER_GRPC_URL}, ...) through it.
+   *
+   * @param env looks up an environment variable; {@code null} for an unset one
+   * @return a new command line
+   */
+  static CommandLine commandLine(Function<String, String> env) {
+    CommandLine cli = new CommandLine(new Main(env));
     cli.setParameterExceptionHandler(Main::usageError);
     return cli;
+  }
+
+  /**
+   * The environment a command reads its variables from: the one its top command was made with.
+   *
+   * @param spec the command's spec
+   * @return the lookup; {@code System::getenv} if the command runs outside {@code cocos-cli}
+   */
+  static Function<String, String> env(CommandSpec spec) {
+    Object root = spec.root().userObject();
+    return root instanceof Main m ? m.env : System::getenv;
   }
 
   private static int usageError(ParameterException e, String[] args) {

@@ -11,5 +11,12 @@
  * message and exits with 1. They use the crypto and manifest bundles as plain jars, write through
  * {@code LocalFiles} (never over an existing file without {@code --force}, private keys with mode
  * 0600), and never print key material.
+ *
+ * <p>The commands that call the manager ({@code computations create|list|show}, {@code create-vm},
+ * {@code remove-vm}) extend {@code ManagerCommand}: it builds the channel with {@code GrpcClient}
+ * from the {@code MANAGER_GRPC_*} variables (read through {@code Main}'s environment lookup, which
+ * tests replace) and {@code --manager}, and turns every failed call into a sentence that says what
+ * to do. {@code GrpcClient} takes the variable prefix as a parameter, for the agent commands'
+ * {@code AGENT_GRPC_*}.
  */
 package ai.cocos.cli;

@@ -26,17 +26,29 @@ class MainTest {
     assertTrue(run.out().startsWith("Usage: cocos-cli [-hV] COMMAND"), run::toString);
     assertTrue(run.out().contains("confidential VM"), run::toString);
     assertTrue(run.out().contains("Commands available in this build:"), run::toString);
-    for (String command : new String[] {"keys", "checksum", "manifest", "health"}) {
+    for (String command :
+        new String[] {
+          "keys", "checksum", "manifest", "computations", "create-vm", "remove-vm", "health"
+        }) {
       assertTrue(run.out().contains("\n  " + command + " "), command);
     }
     assertTrue(
-        run.out()
-            .contains(
-                "Not yet in this build: computations, create-vm, remove-vm, algo, data, result,"
-                    + System.lineSeparator()
-                    + "attestation."),
+        run.out().contains("Not yet in this build: algo, data, result, attestation."),
         run::toString);
-    assertTrue(run.out().contains("AGENT_GRPC_URL"), run::toString);
+    for (String variable :
+        new String[] {
+          "MANAGER_GRPC_URL",
+          "MANAGER_GRPC_TIMEOUT",
+          "MANAGER_GRPC_SERVER_CA_CERTS",
+          "MANAGER_GRPC_CLIENT_CERT",
+          "MANAGER_GRPC_CLIENT_KEY",
+          "AGENT_GRPC_URL"
+        }) {
+      assertTrue(run.out().contains("\n  " + variable + " "), variable);
+    }
+    for (String line : run.out().split("\\R")) {
+      assertTrue(line.length() <= 80, () -> "wider than 80 columns: " + line);
+    }
   }
 
   @Test

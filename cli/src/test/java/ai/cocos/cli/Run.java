@@ -2,6 +2,7 @@ package ai.cocos.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Map;
 import picocli.CommandLine;
 
 /**
@@ -14,9 +15,20 @@ import picocli.CommandLine;
 record Run(int exitCode, String out, String err) {
 
   static Run of(String... args) {
+    return with(Map.of(), args);
+  }
+
+  /**
+   * Runs the tool with an environment of the test's choosing instead of the process's.
+   *
+   * @param env the environment variables; every other one is unset
+   * @param args the command line
+   * @return the outcome
+   */
+  static Run with(Map<String, String> env, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = Main.commandLine();
+    CommandLine cli = Main.commandLine(env::get);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
