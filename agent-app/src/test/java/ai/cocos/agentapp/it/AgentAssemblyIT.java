@@ -33,7 +33,14 @@ class AgentAssemblyIT {
     int port = AssemblyProcess.freePort();
     try (AssemblyProcess agent =
         AssemblyProcess.start(
-            ASSEMBLY, Map.of("AGENT_GRPC_HOST", "127.0.0.1", "AGENT_GRPC_PORT", "" + port))) {
+            ASSEMBLY,
+            Map.of(
+                "AGENT_GRPC_HOST",
+                "127.0.0.1",
+                "AGENT_GRPC_PORT",
+                "" + port,
+                "AGENT_CVM_GRPC_URL",
+                ""))) {
       agent.awaitLine(l -> l.startsWith("Cocos agent started"), START);
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
       try {
@@ -62,7 +69,13 @@ class AgentAssemblyIT {
     try (AssemblyProcess agent =
         AssemblyProcess.start(
             ASSEMBLY,
-            Map.of("AGENT_GRPC_HOST", "127.0.0.1", "AGENT_GRPC_PORT", "" + port),
+            Map.of(
+                "AGENT_GRPC_HOST",
+                "127.0.0.1",
+                "AGENT_GRPC_PORT",
+                "" + port,
+                "AGENT_CVM_GRPC_URL",
+                ""),
             "plugins")) {
       assertEquals(0, agent.awaitExit(START), agent.output());
       String out = agent.output();
@@ -84,7 +97,15 @@ class AgentAssemblyIT {
     try (AssemblyProcess agent =
         AssemblyProcess.start(
             ASSEMBLY,
-            Map.of("AGENT_GRPC_HOST", "127.0.0.1", "AGENT_GRPC_PORT", "0", "AGENT_RUNNERS", "none"),
+            Map.of(
+                "AGENT_GRPC_HOST",
+                "127.0.0.1",
+                "AGENT_GRPC_PORT",
+                "0",
+                "AGENT_RUNNERS",
+                "none",
+                "AGENT_CVM_GRPC_URL",
+                ""),
             "plugins")) {
       assertEquals(0, agent.awaitExit(START), agent.output());
       assertFalse(agent.output().contains("runner "), agent.output());
@@ -115,7 +136,12 @@ class AgentAssemblyIT {
             AssemblyProcess.start(
                 ASSEMBLY,
                 Map.of(
-                    "AGENT_GRPC_HOST", "127.0.0.1", "AGENT_GRPC_PORT", "" + taken.getLocalPort()),
+                    "AGENT_GRPC_HOST",
+                    "127.0.0.1",
+                    "AGENT_GRPC_PORT",
+                    "" + taken.getLocalPort(),
+                    "AGENT_CVM_GRPC_URL",
+                    ""),
                 "plugins")) {
       assertEquals(1, agent.awaitExit(START), agent.output());
       assertTrue(agent.output().contains("127.0.0.1:" + taken.getLocalPort()), agent.output());

@@ -96,6 +96,8 @@ public class HotDeployIT {
         frameworkProperty("cocos.env.AGENT_PLUGINS_DIR").value(work.resolve("deploy").toString()));
     options.add(frameworkProperty("cocos.env.AGENT_GRPC_HOST").value("127.0.0.1"));
     options.add(frameworkProperty("cocos.env.AGENT_GRPC_PORT").value("0"));
+    // No computation management service here: its client stays off.
+    options.add(frameworkProperty("cocos.env.AGENT_CVM_GRPC_URL").value(""));
     options.add(frameworkProperty(DEPLOY).value(work.resolve("deploy").toString()));
     options.add(frameworkProperty(V1).value(v1.toString()));
     options.add(frameworkProperty(V2).value(v2.toString()));

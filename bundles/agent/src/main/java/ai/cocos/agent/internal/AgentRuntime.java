@@ -9,6 +9,7 @@ import ai.cocos.agent.State;
 import ai.cocos.api.computation.Manifest;
 import ai.cocos.api.plugin.PluginRegistry;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -92,6 +93,21 @@ public final class AgentRuntime implements Agent {
             "agent ready: work folder "
                 + settings.workDir()
                 + (settings.legacyAuth() ? ", LEGACY signatures accepted" : ""));
+  }
+
+  /**
+   * The work folder a configured value names ({@link AgentRuntimeConfig#workDir()}): other parts of
+   * the agent keep their private files beside the computations' folders.
+   *
+   * @param configured the configured folder; blank for {@code cocos-agent} under {@code
+   *     java.io.tmpdir}
+   * @return the absolute, normalised folder
+   */
+  public static Path workDir(String configured) {
+    String dir = configured == null || configured.isBlank() ? null : configured.trim();
+    Path workDir =
+        dir != null ? Path.of(dir) : Path.of(System.getProperty("java.io.tmpdir"), "cocos-agent");
+    return workDir.toAbsolutePath().normalize();
   }
 
   @Override

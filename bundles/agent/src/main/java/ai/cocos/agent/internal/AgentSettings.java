@@ -85,11 +85,8 @@ record AgentSettings(
    * @throws IllegalArgumentException naming an invalid value
    */
   static AgentSettings from(AgentRuntimeConfig c) {
-    String dir = c.workDir().isBlank() ? null : c.workDir().trim();
-    Path workDir =
-        dir != null ? Path.of(dir) : Path.of(System.getProperty("java.io.tmpdir"), "cocos-agent");
     return new AgentSettings(
-        workDir.toAbsolutePath().normalize(),
+        AgentRuntime.workDir(c.workDir()),
         c.maxUploadBytes(),
         c.diskReserveBytes(),
         seconds("runTimeoutSeconds", c.runTimeoutSeconds()),

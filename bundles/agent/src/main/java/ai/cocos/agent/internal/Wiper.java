@@ -32,7 +32,7 @@ import java.util.Set;
  * <p>Symbolic links are deleted, never followed. Failures do not stop the wipe: every other file is
  * still wiped, and the first failure is thrown at the end.
  */
-final class Wiper {
+public final class Wiper {
   private static final int BLOCK = 64 * 1024;
 
   private Wiper() {}
@@ -45,7 +45,7 @@ final class Wiper {
    * @return how many regular files were deleted
    * @throws IOException the first failure, after everything else was wiped
    */
-  static int wipe(Path path, boolean overwrite) throws IOException {
+  public static int wipe(Path path, boolean overwrite) throws IOException {
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return 0;
     }

@@ -7,24 +7,48 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.util.MutableHandlerRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -43,12 +67,32 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ranking (then the earliest added) is served, and the next takes over when it leaves. A service
  * name reports SERVING on the health service while at least one contribution for it is present.
  *
+ * <p>Plaintext unless the settings name a certificate and key: then TLS 1.3 and 1.2 only (JDK
+ * provider, HTTP/2 cipher suites), and with a client CA mutual TLS (a client without a certificate
+ * chaining to it is refused during the handshake). The files are read and checked when the endpoint
+ * opens; a problem fails the opening, naming the file.
+ *
  * <p>Thread-safe. {@link #close()} and {@link Contribution#close()} block for at most the
  * configured grace period (plus a bounded wait for the sockets to close).
  */
 final class GrpcEndpoint implements Transport, AutoCloseable {
   /** The protocol this endpoint speaks, as published in {@link Transport#PROTOCOL_PROPERTY}. */
   static final String PROTOCOL = "grpc";
+
+  /**
+   * Service property of the {@link Transport} registration telling how the endpoint protects its
+   * connections: {@value #TLS_NONE}, {@value #TLS_SERVER} or {@value #TLS_MUTUAL}.
+   */
+  static final String TLS_PROPERTY = "cocos.transport.tls";
+
+  /** {@link #TLS_PROPERTY}: plaintext. */
+  static final String TLS_NONE = "none";
+
+  /** {@link #TLS_PROPERTY}: TLS, clients unauthenticated. */
+  static final String TLS_SERVER = "tls";
+
+  /** {@link #TLS_PROPERTY}: mutual TLS, client certificates required. */
+  static final String TLS_MUTUAL = "mtls";
 
   private static final System.Logger LOG = System.getLogger(GrpcEndpoint.class.getName());
 
@@ -106,7 +150,8 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
    *
    * @param settings what to listen on and how
    * @return the listening endpoint, health SERVING for the empty name and the endpoint's name
-   * @throws EndpointStartException if the host does not resolve or the address cannot be bound
+   * @throws EndpointStartException if the host does not resolve, a TLS file is missing, unreadable
+   *     or invalid (naming the file and the problem), or the address cannot be bound
    */
   @SuppressWarnings("deprecation") // the v1alpha reflection service: older clients only know it
   static GrpcEndpoint open(Settings settings) throws EndpointStartException {
@@ -122,6 +167,8 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
               + "' does not resolve; configure an address of this machine",
           null);
     }
+    // Before any thread starts: a bad file fails here, naming it.
+    SslContext tls = settings.tls().isPresent() ? ServerTls.context(settings) : null;
     MutableHandlerRegistry registry = new MutableHandlerRegistry();
     HealthStatusManager health = new HealthStatusManager();
     // Own threads, shut down with the endpoint: grpc's shared ones outlive a stopped bundle and
@@ -134,8 +181,12 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
     ClassLoader previous = thread.getContextClassLoader();
     thread.setContextClassLoader(GrpcEndpoint.class.getClassLoader());
     try {
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(requested);
+      if (tls != null) {
+        builder.sslContext(tls);
+      }
       server =
-          NettyServerBuilder.forAddress(requested)
+          builder
               .bossEventLoopGroup(threads.boss)
               .workerEventLoopGroup(threads.workers)
               .channelType(NioServerSocketChannel.class)
@@ -328,13 +379,15 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
   /**
    * The service properties of the {@link Transport} registration.
    *
-   * @return endpoint, protocol and {@code host:port} with the real port
+   * @return endpoint, protocol, {@code host:port} with the real port, and the TLS mode ({@value
+   *     #TLS_PROPERTY})
    */
   Map<String, Object> serviceProperties() {
     return Map.of(
         ENDPOINT_PROPERTY, endpoint(),
         PROTOCOL_PROPERTY, protocol(),
-        ADDRESS_PROPERTY, settings.hostAndPort(address.getPort()));
+        ADDRESS_PROPERTY, settings.hostAndPort(address.getPort()),
+        TLS_PROPERTY, settings.tlsMode());
   }
 
   @Override
@@ -363,7 +416,17 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
 
   @Override
   public String toString() {
-    return "gRPC endpoint '" + endpoint() + "' on " + settings.hostAndPort(address.getPort());
+    String mode =
+        switch (settings.tlsMode()) {
+          case TLS_MUTUAL -> " (TLS, client certificates required)";
+          case TLS_SERVER -> " (TLS)";
+          default -> " (plaintext)";
+        };
+    return "gRPC endpoint '"
+        + endpoint()
+        + "' on "
+        + settings.hostAndPort(address.getPort())
+        + mode;
   }
 
   /** One service contributed to the endpoint; closing it withdraws the service. */
@@ -416,9 +479,15 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
    * @param port TCP port, 0 for an ephemeral one
    * @param maxInboundMessageBytes largest accepted message
    * @param shutdownGrace how long running calls may finish when the endpoint or a service closes
+   * @param tls the TLS files, or empty for plaintext
    */
   record Settings(
-      String endpoint, String host, int port, int maxInboundMessageBytes, Duration shutdownGrace) {
+      String endpoint,
+      String host,
+      int port,
+      int maxInboundMessageBytes,
+      Duration shutdownGrace,
+      Optional<TlsFiles> tls) {
 
     /** Validates the settings; messages name the configuration property to fix. */
     Settings {
@@ -448,6 +517,9 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
                 + "': 'shutdownGraceMillis' must be 0 or more, is "
                 + (shutdownGrace == null ? "missing" : shutdownGrace.toMillis()));
       }
+      if (tls == null) {
+        tls = Optional.empty();
+      }
       endpoint = endpoint.trim();
       host = host.trim();
     }
@@ -460,12 +532,14 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
      * @throws IllegalArgumentException naming the property that is wrong
      */
     static Settings from(GrpcTransportConfig config) {
+      String name = config.endpoint() == null ? "" : config.endpoint().trim();
       return new Settings(
           config.endpoint(),
           config.host(),
           config.port(),
           config.maxInboundMessageBytes(),
-          Duration.ofMillis(config.shutdownGraceMillis()));
+          Duration.ofMillis(config.shutdownGraceMillis()),
+          TlsFiles.from(name, config.tlsCertFile(), config.tlsKeyFile(), config.tlsClientCaFile()));
     }
 
     String hostAndPort() {
@@ -474,6 +548,227 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
 
     String hostAndPort(int actualPort) {
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + actualPort;
+    }
+
+    /**
+     * How connections are protected.
+     *
+     * @return {@value #TLS_NONE}, {@value #TLS_SERVER} or {@value #TLS_MUTUAL}
+     */
+    String tlsMode() {
+      if (tls.isEmpty()) {
+        return TLS_NONE;
+      }
+      return tls.get().clientCaFile().isPresent() ? TLS_MUTUAL : TLS_SERVER;
+    }
+  }
+
+  /**
+   * The files of an endpoint's TLS.
+   *
+   * @param certFile the certificate chain, leaf first (PEM)
+   * @param keyFile the leaf's private key (PKCS#8 PEM)
+   * @param clientCaFile the CA certificates client certificates must chain to, if clients must
+   *     present one
+   */
+  record TlsFiles(Path certFile, Path keyFile, Optional<Path> clientCaFile) {
+    /** Checks that nothing is missing. */
+    TlsFiles {
+      Objects.requireNonNull(certFile, "certFile");
+      Objects.requireNonNull(keyFile, "keyFile");
+      Objects.requireNonNull(clientCaFile, "clientCaFile");
+    }
+
+    /**
+     * Reads the configuration's file names (blank means unset).
+     *
+     * @return the files, or empty for plaintext
+     * @throws IllegalArgumentException if only one of certificate and key is set, a client CA is
+     *     set without them, or a name is not a valid path
+     */
+    static Optional<TlsFiles> from(String endpoint, String cert, String key, String clientCa) {
+      Optional<Path> c = path(endpoint, "tlsCertFile", cert);
+      Optional<Path> k = path(endpoint, "tlsKeyFile", key);
+      Optional<Path> ca = path(endpoint, "tlsClientCaFile", clientCa);
+      if (c.isPresent() != k.isPresent()) {
+        throw new IllegalArgumentException(
+            "gRPC endpoint '"
+                + endpoint
+                + "': "
+                + (c.isPresent() ? "'tlsCertFile' is set but 'tlsKeyFile' is not" : "")
+                + (k.isPresent() ? "'tlsKeyFile' is set but 'tlsCertFile' is not" : "")
+                + "; TLS needs both the certificate chain and its private key");
+      }
+      if (c.isEmpty()) {
+        if (ca.isPresent()) {
+          throw new IllegalArgumentException(
+              "gRPC endpoint '"
+                  + endpoint
+                  + "': 'tlsClientCaFile' is set without 'tlsCertFile' and 'tlsKeyFile';"
+                  + " client certificates need TLS");
+        }
+        return Optional.empty();
+      }
+      return Optional.of(new TlsFiles(c.get(), k.get(), ca));
+    }
+
+    private static Optional<Path> path(String endpoint, String property, String value) {
+      if (value == null || value.isBlank()) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(Path.of(value.trim()));
+      } catch (InvalidPathException e) {
+        throw new IllegalArgumentException(
+            "gRPC endpoint '" + endpoint + "': '" + property + "' is not a valid path: " + value,
+            e);
+      }
+    }
+  }
+
+  /** Reads and checks an endpoint's TLS files and builds its server context. */
+  private static final class ServerTls {
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    private static final String KEY_BEGIN = "-----BEGIN PRIVATE KEY-----";
+    private static final String KEY_END = "-----END PRIVATE KEY-----";
+
+    private ServerTls() {}
+
+    static SslContext context(Settings settings) throws EndpointStartException {
+      TlsFiles files = settings.tls().orElseThrow();
+      String ep = settings.endpoint();
+      List<X509Certificate> chain = certificates(ep, "tlsCertFile", files.certFile());
+      PrivateKey key = privateKey(ep, files.keyFile());
+      checkPair(ep, files, key, chain.get(0));
+      try {
+        SslContextBuilder b = SslContextBuilder.forServer(key, chain);
+        GrpcSslContexts.configure(b, SslProvider.JDK);
+        b.protocols(PROTOCOLS);
+        if (files.clientCaFile().isPresent()) {
+          List<X509Certificate> cas =
+              certificates(ep, "tlsClientCaFile", files.clientCaFile().get());
+          b.trustManager(cas).clientAuth(ClientAuth.REQUIRE);
+        }
+        return b.build();
+      } catch (IOException | RuntimeException e) {
+        throw new EndpointStartException(
+            "gRPC endpoint '" + ep + "' cannot set up TLS: " + rootMessage(e), e);
+      }
+    }
+
+    private static byte[] read(String endpoint, String property, Path file)
+        throws EndpointStartException {
+      try {
+        return Files.readAllBytes(file);
+      } catch (NoSuchFileException e) {
+        throw fileProblem(endpoint, property, file, "the file does not exist", e);
+      } catch (IOException | SecurityException e) {
+        throw fileProblem(
+            endpoint, property, file, "the file cannot be read: " + rootMessage(e), e);
+      }
+    }
+
+    private static List<X509Certificate> certificates(String endpoint, String property, Path file)
+        throws EndpointStartException {
+      byte[] bytes = read(endpoint, property, file);
+      List<X509Certificate> certs = new ArrayList<>();
+      try {
+        for (var c :
+            CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(bytes))) {
+          certs.add((X509Certificate) c);
+        }
+      } catch (CertificateException | RuntimeException e) {
+        throw fileProblem(
+            endpoint, property, file, "not PEM X.509 certificates: " + rootMessage(e), e);
+      }
+      if (certs.isEmpty()) {
+        throw fileProblem(
+            endpoint, property, file, "no -----BEGIN CERTIFICATE----- block in the file", null);
+      }
+      return certs;
+    }
+
+    private static PrivateKey privateKey(String endpoint, Path file) throws EndpointStartException {
+      String text = new String(read(endpoint, "tlsKeyFile", file), StandardCharsets.US_ASCII);
+      int begin = text.indexOf(KEY_BEGIN);
+      int end = text.indexOf(KEY_END);
+      if (begin < 0 || end < begin) {
+        String found =
+            text.contains("ENCRYPTED PRIVATE KEY")
+                ? "an encrypted key; give an unencrypted PKCS#8 key"
+                : text.contains("RSA PRIVATE KEY") || text.contains("EC PRIVATE KEY")
+                    ? "a PKCS#1 or SEC1 key; convert it with openssl pkcs8 -topk8 -nocrypt"
+                    : "no -----BEGIN PRIVATE KEY----- block (PKCS#8) in the file";
+        throw fileProblem(endpoint, "tlsKeyFile", file, found, null);
+      }
+      byte[] der;
+      try {
+        der =
+            Base64.getMimeDecoder().decode(text.substring(begin + KEY_BEGIN.length(), end).trim());
+      } catch (IllegalArgumentException e) {
+        throw fileProblem(
+            endpoint, "tlsKeyFile", file, "broken base64 in the key block: " + e.getMessage(), e);
+      }
+      for (String algorithm : List.of("RSA", "EC", "Ed25519", "Ed448")) {
+        try {
+          return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+        } catch (GeneralSecurityException | RuntimeException e) {
+          // try the next type
+        }
+      }
+      throw fileProblem(
+          endpoint, "tlsKeyFile", file, "not an RSA, EC or EdDSA PKCS#8 private key", null);
+    }
+
+    /** Signs with the key and verifies with the leaf: a mismatch would fail every handshake. */
+    private static void checkPair(
+        String endpoint, TlsFiles files, PrivateKey key, X509Certificate leaf)
+        throws EndpointStartException {
+      PublicKey pub = leaf.getPublicKey();
+      String algorithm =
+          switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA
+          };
+      boolean match;
+      try {
+        byte[] probe = new byte[32];
+        new SecureRandom().nextBytes(probe);
+        Signature s = Signature.getInstance(algorithm);
+        s.initSign(key);
+        s.update(probe);
+        byte[] sig = s.sign();
+        Signature v = Signature.getInstance(algorithm);
+        v.initVerify(pub);
+        v.update(probe);
+        match = v.verify(sig);
+      } catch (GeneralSecurityException | RuntimeException e) {
+        match = false;
+      }
+      if (!match) {
+        throw fileProblem(
+            endpoint,
+            "tlsKeyFile",
+            files.keyFile(),
+            "not the private key of the first certificate in " + files.certFile(),
+            null);
+      }
+    }
+
+    private static EndpointStartException fileProblem(
+        String endpoint, String property, Path file, String problem, Throwable cause) {
+      return new EndpointStartException(
+          "gRPC endpoint '"
+              + endpoint
+              + "' cannot start TLS: "
+              + property
+              + " '"
+              + file
+              + "': "
+              + problem,
+          cause);
     }
   }
 

@@ -31,6 +31,14 @@ import org.osgi.service.metatype.annotations.Designate;
  * before it stops, so its presence means "listening". Activation fails, naming {@code host:port},
  * when the address cannot be bound. The reference's target ({@code BindableService.target}) selects
  * every service with the endpoint property; a configuration may narrow it.
+ *
+ * <p>TLS: {@code tlsCertFile} and {@code tlsKeyFile} serve TLS 1.3/1.2, {@code tlsClientCaFile}
+ * also requires client certificates (see {@link GrpcTransportConfig}); activation fails naming a
+ * file that is missing or invalid. The {@link Transport} registration carries {@code
+ * cocos.transport.tls} = {@code none}, {@code tls} or {@code mtls}. There is deliberately no
+ * {@code @Modified} method: any configuration change (the agent switching its endpoint to a
+ * computation's certificate) deactivates the component, closing the server with the grace period,
+ * and activates it anew with the new settings on the configured port.
  */
 @Component(
     configurationPid = GrpcTransport.FACTORY_PID,
@@ -55,7 +63,8 @@ public final class GrpcTransport {
    * @param config the endpoint's configuration
    * @param context this bundle's context; {@code null} outside a framework (no service is
    *     registered then)
-   * @throws EndpointStartException if the endpoint cannot listen
+   * @throws EndpointStartException if the endpoint cannot listen, or a TLS file is missing or
+   *     invalid (naming the file)
    * @throws IllegalArgumentException if the configuration is invalid, naming the property
    */
   @Activate

@@ -5,7 +5,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * Configuration of one gRPC endpoint: one factory configuration per endpoint, for example {@code
- * ai.cocos.transport.grpc~agent}. The defaults listen on the loopback interface only.
+ * ai.cocos.transport.grpc~agent}. The defaults listen on the loopback interface only, in plaintext;
+ * {@code tlsCertFile} and {@code tlsKeyFile} turn on TLS, {@code tlsClientCaFile} mutual TLS.
  */
 @ObjectClassDefinition(
     name = "Cocos gRPC transport",
@@ -67,4 +68,42 @@ public @interface GrpcTransportConfig {
       description = "Milliseconds in-flight calls may finish in before they are cancelled.",
       min = "0")
   long shutdownGraceMillis() default 5000;
+
+  /**
+   * The endpoint's TLS certificate chain. With {@link #tlsKeyFile()} it turns TLS on (TLS 1.3 and
+   * 1.2 only); both or neither must be set.
+   *
+   * @return a PEM file holding the server certificate first, then its issuers; empty for plaintext
+   */
+  @AttributeDefinition(
+      name = "TLS certificate file",
+      description =
+          "PEM file with the server certificate chain, leaf first. Set together with the key file"
+              + " to serve TLS (1.3 and 1.2); empty serves plaintext.")
+  String tlsCertFile() default "";
+
+  /**
+   * The private key of the first certificate in {@link #tlsCertFile()}.
+   *
+   * @return an unencrypted PKCS#8 PEM file ({@code BEGIN PRIVATE KEY}); empty for plaintext
+   */
+  @AttributeDefinition(
+      name = "TLS key file",
+      description =
+          "Unencrypted PKCS#8 PEM private key of the certificate's leaf. Set together with the"
+              + " certificate file.")
+  String tlsKeyFile() default "";
+
+  /**
+   * CA certificates that client certificates must chain to. When set, every client must present a
+   * certificate that verifies against them (mutual TLS); needs {@link #tlsCertFile()}.
+   *
+   * @return a PEM file with one or more CA certificates; empty to accept clients without one
+   */
+  @AttributeDefinition(
+      name = "TLS client CA file",
+      description =
+          "PEM file with the CA certificates client certificates must chain to. When set, client"
+              + " certificates are required (mutual TLS). Needs the certificate and key files.")
+  String tlsClientCaFile() default "";
 }

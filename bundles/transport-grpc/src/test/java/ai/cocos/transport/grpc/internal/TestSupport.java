@@ -28,6 +28,18 @@ final class TestSupport {
 
   /** A configuration as DS would hand it to the component. */
   static GrpcTransportConfig config(String endpoint, String host, int port, long graceMillis) {
+    return config(endpoint, host, port, graceMillis, "", "", "");
+  }
+
+  /** A configuration with TLS files (empty strings for none). */
+  static GrpcTransportConfig config(
+      String endpoint,
+      String host,
+      int port,
+      long graceMillis,
+      String tlsCertFile,
+      String tlsKeyFile,
+      String tlsClientCaFile) {
     return (GrpcTransportConfig)
         Proxy.newProxyInstance(
             GrpcTransportConfig.class.getClassLoader(),
@@ -39,6 +51,9 @@ final class TestSupport {
                   case "port" -> port;
                   case "maxInboundMessageBytes" -> 4 * 1024 * 1024;
                   case "shutdownGraceMillis" -> graceMillis;
+                  case "tlsCertFile" -> tlsCertFile;
+                  case "tlsKeyFile" -> tlsKeyFile;
+                  case "tlsClientCaFile" -> tlsClientCaFile;
                   case "annotationType" -> GrpcTransportConfig.class;
                   case "hashCode" -> System.identityHashCode(proxy);
                   case "equals" -> proxy == args[0];

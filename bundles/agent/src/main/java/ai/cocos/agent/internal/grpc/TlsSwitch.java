@@ -1,0 +1,300 @@
+package ai.cocos.agent.internal.grpc;
+
+import ai.cocos.agent.AgentEvent;
+import ai.cocos.agent.AgentListener;
+import ai.cocos.agent.ComputationService;
+import ai.cocos.agent.internal.Wiper;
+import ai.cocos.api.computation.AgentConfig;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves the agent's gRPC endpoint with the TLS material of the running computation's manifest, and
+ * plaintext otherwise.
+ *
+ * <p>{@link #secure} writes the manifest's certificate chain, key and (for mutual TLS) client CA as
+ * files readable by the agent only (folder 0700, files 0600), has the {@link Endpoint} restart with
+ * them, and returns once the endpoint listens with TLS. When the computation emits {@code Wiped}
+ * (served, expired, failed or stopped) the endpoint goes back to plaintext and the files are
+ * overwritten and deleted. One computation at a time, as the agent runs them.
+ */
+final class TlsSwitch implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(TlsSwitch.class.getName());
+
+  /** The folder name under the agent's work folder; {@code ~} is never in a computation id. */
+  static final String FOLDER = "~endpoint-tls";
+
+  /** The files one computation's TLS needs. */
+  record TlsFiles(Path certFile, Path keyFile, Optional<Path> clientCaFile) {
+    /** Checks that nothing is missing. */
+    TlsFiles {
+      Objects.requireNonNull(certFile, "certFile");
+      Objects.requireNonNull(keyFile, "keyFile");
+      Objects.requireNonNull(clientCaFile, "clientCaFile");
+    }
+
+    /**
+     * The endpoint's TLS mode with these files, as its {@code Transport} service reports it.
+     *
+     * @return {@code tls} or {@code mtls}
+     */
+    String mode() {
+      return clientCaFile.isPresent() ? "mtls" : "tls";
+    }
+  }
+
+  /** The endpoint being switched. */
+  interface Endpoint {
+    /**
+     * Restarts the endpoint with TLS from these files, or in plaintext, and returns once it listens
+     * so (a no-op if it already does).
+     *
+     * @param tls the files, or empty for plaintext
+     * @throws TlsSwitchException naming what failed
+     */
+    void serve(Optional<TlsFiles> tls) throws TlsSwitchException;
+
+    /**
+     * Asks the endpoint to go back to plaintext without waiting for it (the agent is stopping; a
+     * framework may be stopping with it).
+     */
+    void reset();
+  }
+
+  /** Switching failed; the message says why. */
+  static final class TlsSwitchException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TlsSwitchException(String message) {
+      super(message);
+    }
+
+    TlsSwitchException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final Path dir;
+  private final Endpoint endpoint;
+  private final ExecutorService reverts;
+  private final Object lock = new Object();
+  // guarded by lock
+  private ComputationService secured;
+  // guarded by lock
+  private AgentListener.Subscription subscription;
+  // guarded by lock
+  private boolean closed;
+
+  /**
+   * Creates the switch.
+   *
+   * @param dir the private folder for the TLS files (created 0700 when needed)
+   * @param endpoint the endpoint to switch
+   */
+  TlsSwitch(Path dir, Endpoint endpoint) {
+    this.dir = Objects.requireNonNull(dir, "dir");
+    this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    this.reverts =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "cocos-agent-tls-revert");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * The folder the switch keeps its files in, under an agent work folder.
+   *
+   * @param workDir the agent's work folder
+   * @return {@code <workDir>/~endpoint-tls}
+   */
+  static Path folder(Path workDir) {
+    return workDir.resolve(FOLDER);
+  }
+
+  /**
+   * Serves the endpoint with a computation's TLS until the computation is wiped. For a manifest
+   * without certificate the endpoint stays (or goes back to) plaintext.
+   *
+   * @param computation the computation just started
+   * @throws TlsSwitchException if the files cannot be written or the endpoint does not come back
+   *     with TLS; the endpoint is then plaintext again and the files are gone
+   */
+  void secure(ComputationService computation) throws TlsSwitchException {
+    AgentConfig config = computation.manifest().agentConfig();
+    synchronized (lock) {
+      if (closed) {
+        throw new TlsSwitchException("the agent is shutting down");
+      }
+      revertLocked(); // a previous computation's revert may still be queued
+      if (config.certPem().isEmpty()) {
+        return;
+      }
+      TlsFiles files;
+      try {
+        files = write(config);
+      } catch (IOException e) {
+        wipeFiles();
+        throw new TlsSwitchException(
+            "cannot write the agent's TLS files into " + dir + ": " + e.getMessage(), e);
+      }
+      try {
+        endpoint.serve(Optional.of(files));
+      } catch (TlsSwitchException e) {
+        try {
+          endpoint.serve(Optional.empty());
+        } catch (TlsSwitchException again) {
+          LOG.log(
+              Level.WARNING, "agent endpoint: cannot return to plaintext: " + again.getMessage());
+        }
+        wipeFiles();
+        throw e;
+      }
+      secured = computation;
+      subscription =
+          computation.subscribe(
+              new AgentListener() {
+                @Override
+                public void onEvent(AgentEvent event) {
+                  if (event.eventType().equals("Wiped")) {
+                    revertLater(computation);
+                  }
+                }
+              });
+      LOG.log(
+          Level.INFO,
+          "agent endpoint serves computation {0} with {1}",
+          computation.id(),
+          files.clientCaFile().isPresent() ? "mutual TLS" : "TLS");
+    }
+    if (computation.finished()) {
+      revertLater(computation); // wiped before the subscription began
+    }
+  }
+
+  /**
+   * The computation whose TLS the endpoint serves.
+   *
+   * @return it, or empty while plaintext
+   */
+  Optional<ComputationService> secured() {
+    synchronized (lock) {
+      return Optional.ofNullable(secured);
+    }
+  }
+
+  private void revertLater(ComputationService computation) {
+    try {
+      reverts.execute(
+          () -> {
+            synchronized (lock) {
+              if (secured == computation) {
+                revertLocked();
+              }
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing: close() reverts
+    }
+  }
+
+  private void revertLocked() {
+    if (secured == null) {
+      return;
+    }
+    String id = secured.id();
+    if (subscription != null) {
+      subscription.close();
+      subscription = null;
+    }
+    secured = null;
+    try {
+      endpoint.serve(Optional.empty());
+      LOG.log(Level.INFO, "agent endpoint back to plaintext after computation {0}", id);
+    } catch (TlsSwitchException e) {
+      LOG.log(Level.WARNING, "agent endpoint: cannot return to plaintext: " + e.getMessage());
+    }
+    wipeFiles();
+  }
+
+  /** Asks the endpoint to return to plaintext (without waiting) and deletes the files. */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closed = true;
+      if (subscription != null) {
+        subscription.close();
+        subscription = null;
+      }
+      if (secured != null) {
+        secured = null;
+        endpoint.reset();
+      }
+      wipeFiles();
+    }
+    reverts.shutdown();
+    try {
+      reverts.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private TlsFiles write(AgentConfig config) throws IOException {
+    wipeFiles();
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    Path cert = writePrivate(dir.resolve("cert.pem"), config.certPem().orElseThrow());
+    Path key = writePrivate(dir.resolve("key.pem"), config.keyPem().orElseThrow());
+    Optional<Path> ca = Optional.empty();
+    if (config.clientCaPem().isPresent()) {
+      ca = Optional.of(writePrivate(dir.resolve("client-ca.pem"), config.clientCaPem().get()));
+    }
+    return new TlsFiles(cert, key, ca);
+  }
+
+  /**
+   * Creates the file 0600 from the start: the key is never readable by others, not even briefly.
+   */
+  private static Path writePrivate(Path file, String text) throws IOException {
+    try (SeekableByteChannel ch =
+        Files.newByteChannel(
+            file,
+            EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+    } catch (FileAlreadyExistsException e) {
+      throw new IOException(file + " exists and could not be wiped first", e);
+    }
+    return file;
+  }
+
+  private void wipeFiles() {
+    try {
+      Wiper.wipe(dir, true);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot wipe the agent's TLS files in " + dir + ": " + e.getMessage());
+    }
+  }
+}
