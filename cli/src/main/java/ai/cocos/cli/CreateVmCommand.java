@@ -3,6 +3,7 @@ package ai.cocos.cli;
 import ai.cocos.proto.manager.CreateReq;
 import ai.cocos.proto.manager.CreateRes;
 import ai.cocos.proto.manager.ManagerServiceGrpc;
+import ai.cocos.transport.grpc.GoDuration;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import java.io.PrintWriter;
@@ -95,7 +96,7 @@ final class CreateVmCommand extends ManagerCommand {
   @Option(
       names = "--ttl",
       paramLabel = "DURATION",
-      converter = GoDuration.Converter.class,
+      converter = GoDurationConverter.class,
       description = "Remove the VM after this long, for example 1h30m or 90s (default: never).")
   Duration ttl;
 

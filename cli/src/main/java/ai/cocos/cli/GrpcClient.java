@@ -4,6 +4,7 @@ import ai.cocos.crypto.CertificateFormatException;
 import ai.cocos.crypto.Certificates;
 import ai.cocos.crypto.KeyFormatException;
 import ai.cocos.crypto.Signatures;
+import ai.cocos.transport.grpc.GoDuration;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

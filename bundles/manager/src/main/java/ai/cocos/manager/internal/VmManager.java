@@ -9,6 +9,7 @@ import ai.cocos.manager.internal.ManagerException.Reason;
 import ai.cocos.proto.manager.CVMInfoRes;
 import ai.cocos.proto.manager.CreateReq;
 import ai.cocos.proto.manager.CreateRes;
+import ai.cocos.transport.grpc.GoDuration;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;

@@ -350,7 +350,9 @@ class ProcessBackendTest {
             StatusRuntimeException.class,
             () -> vms().createVm(CreateReq.newBuilder().setTtl("1 day").build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, ttl.getStatus().getCode());
-    assertTrue(ttl.getStatus().getDescription().startsWith("ttl: invalid duration"));
+    assertTrue(
+        ttl.getStatus().getDescription().startsWith("ttl: '1 day' is not a duration"),
+        ttl.getStatus().getDescription());
     StatusRuntimeException injected =
         assertThrows(
             StatusRuntimeException.class,

@@ -14,36 +14,14 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Go durations, port allocation, private files and wiping, JSON state files. */
+/** Port allocation, private files and wiping, JSON state files. */
 class UtilitiesTest {
   @TempDir Path tmp;
-
-  @Test
-  void goDurationsParseAsGoDoes() {
-    assertEquals(Duration.ofMinutes(90), GoDuration.parse("1h30m"));
-    assertEquals(Duration.ofSeconds(90), GoDuration.parse("90s"));
-    assertEquals(Duration.ofMinutes(90), GoDuration.parse("1.5h"));
-    assertEquals(Duration.ofMillis(300), GoDuration.parse("300ms"));
-    assertEquals(Duration.ofNanos(1500), GoDuration.parse("1us500ns"));
-    assertEquals(Duration.ofSeconds(-1), GoDuration.parse("-1s"));
-    assertEquals(Duration.ZERO, GoDuration.parse("0"));
-    assertEquals(
-        "invalid duration '10': missing unit after 10 (use ns, us, ms, s, m or h)",
-        assertThrows(IllegalArgumentException.class, () -> GoDuration.parse("10")).getMessage());
-    assertTrue(
-        assertThrows(IllegalArgumentException.class, () -> GoDuration.parse("1d"))
-            .getMessage()
-            .contains("unknown unit 'd'"));
-    assertThrows(IllegalArgumentException.class, () -> GoDuration.parse("h"));
-    assertThrows(IllegalArgumentException.class, () -> GoDuration.parse(""));
-    assertThrows(IllegalArgumentException.class, () -> GoDuration.parse("1..5s"));
-  }
 
   @Test
   void portsAreTheLowestFreeOnesOfTheRange() throws Exception {

@@ -48,7 +48,8 @@ class BundleManifestTest {
                 "ai.cocos.proto.computations.v1",
                 "ai.cocos.proto.cvms",
                 "ai.cocos.proto.events",
-                "ai.cocos.proto.manager")),
+                "ai.cocos.proto.manager",
+                "ai.cocos.transport.grpc")),
         packages("Export-Package"));
   }
 

@@ -1,4 +1,4 @@
-package ai.cocos.cli;
+package ai.cocos.transport.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -32,6 +32,21 @@ class GoDurationTest {
             .getMessage());
     for (String bad : new String[] {"", "h", "1..5s", "-1s", "0", "0s", "99999999999h"}) {
       assertThrows(IllegalArgumentException.class, () -> GoDuration.parsePositive(bad), bad);
+    }
+  }
+
+  @Test
+  void parseAcceptsSignsAndZero() {
+    assertEquals(Duration.ofMinutes(90), GoDuration.parse("1h30m"));
+    assertEquals(Duration.ofNanos(1500), GoDuration.parse("1us500ns"));
+    assertEquals(Duration.ofSeconds(-1), GoDuration.parse("-1s"));
+    assertEquals(Duration.ZERO, GoDuration.parse("0"));
+    assertEquals(
+        "'10' is not a duration: the unit after 10 is missing (use ns, us, ms, s, m or h, for"
+            + " example 1h30m)",
+        assertThrows(IllegalArgumentException.class, () -> GoDuration.parse("10")).getMessage());
+    for (String bad : new String[] {"", "h", "-", "1..5s", "1d"}) {
+      assertThrows(IllegalArgumentException.class, () -> GoDuration.parse(bad), bad);
     }
   }
 

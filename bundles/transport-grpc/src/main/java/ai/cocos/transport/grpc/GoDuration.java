@@ -1,19 +1,18 @@
-package ai.cocos.cli;
+package ai.cocos.transport.grpc;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Map;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
- * Go's duration syntax ({@code time.ParseDuration} and {@code Duration.String}), as CocosAI's tools
- * read {@code MANAGER_GRPC_TIMEOUT} and send {@code CreateReq.ttl}: one or more decimal numbers,
- * each with an optional fraction and a unit ({@code ns}, {@code us}/{@code µs}, {@code ms}, {@code
- * s}, {@code m}, {@code h}), for example {@code 1h30m}, {@code 90s}, {@code 1.5h}.
+ * Go's duration syntax ({@code time.ParseDuration} and {@code Duration.String}), as CocosAI's
+ * protocol and tools use it ({@code CreateReq.ttl}, {@code MANAGER_GRPC_TIMEOUT}): an optional
+ * sign, then one or more decimal numbers, each with an optional fraction and a unit ({@code ns},
+ * {@code us}/{@code µs}, {@code ms}, {@code s}, {@code m}, {@code h}), for example {@code 1h30m},
+ * {@code 90s}, {@code 1.5h}. A lone {@code 0} is zero.
  */
-final class GoDuration {
+public final class GoDuration {
   private static final Map<String, Long> NANOS_PER_UNIT =
       Map.of(
           "ns", 1L,
@@ -28,24 +27,28 @@ final class GoDuration {
   private GoDuration() {}
 
   /**
-   * Parses a positive duration.
+   * Parses a duration, which may be negative or zero.
    *
-   * @param text for example {@code 1h30m}
-   * @return the duration, more than zero
+   * @param text for example {@code 1h30m}, {@code -1s}, {@code 0}
+   * @return the duration
    * @throws IllegalArgumentException naming what is wrong, for example {@code '1x' is not a
    *     duration: unknown unit 'x' (use ns, us, ms, s, m or h, for example 1h30m)}
    */
-  static Duration parsePositive(String text) {
+  public static Duration parse(String text) {
     String s = text.strip();
     if (s.isEmpty()) {
       throw invalid(text, "it is empty");
     }
-    if (s.charAt(0) == '-' || s.equals("0") || s.equals("+0")) {
-      throw new IllegalArgumentException(
-          "'" + text + "' is not a positive duration (for example 1h30m, 90s)");
-    }
-    if (s.charAt(0) == '+') {
+    boolean negative = false;
+    if (s.charAt(0) == '-' || s.charAt(0) == '+') {
+      negative = s.charAt(0) == '-';
       s = s.substring(1);
+    }
+    if (s.equals("0")) {
+      return Duration.ZERO;
+    }
+    if (s.isEmpty()) {
+      throw invalid(text, "a number is missing");
     }
     BigDecimal total = BigDecimal.ZERO;
     int i = 0;
@@ -78,11 +81,23 @@ final class GoDuration {
       throw new IllegalArgumentException("'" + text + "' is too long (at most about 2562047h)");
     }
     long nanos = total.longValue();
-    if (nanos <= 0) {
+    return Duration.ofNanos(negative ? -nanos : nanos);
+  }
+
+  /**
+   * Parses a duration that must be more than zero.
+   *
+   * @param text for example {@code 1h30m}
+   * @return the duration, more than zero
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public static Duration parsePositive(String text) {
+    Duration d = parse(text);
+    if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(
           "'" + text + "' is not a positive duration (for example 1h30m, 90s)");
     }
-    return Duration.ofNanos(nanos);
+    return d;
   }
 
   /**
@@ -91,7 +106,7 @@ final class GoDuration {
    * @param d the duration, not negative, at most {@code Long.MAX_VALUE} nanoseconds
    * @return for example {@code 1h30m0s}, {@code 1m30s}, {@code 1.5s}, {@code 500ms}, {@code 0s}
    */
-  static String format(Duration d) {
+  public static String format(Duration d) {
     long nanos = d.toNanos();
     if (nanos < 0) {
       throw new IllegalArgumentException("negative duration " + d);
@@ -136,17 +151,5 @@ final class GoDuration {
             + "' is not a duration: "
             + why
             + " (use ns, us, ms, s, m or h, for example 1h30m)");
-  }
-
-  /** Reads a positive Go duration from the command line. */
-  static final class Converter implements ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      try {
-        return parsePositive(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
   }
 }

@@ -1,0 +1,8 @@
+/**
+ * Helpers for CocosAI's wire protocol that every gRPC party of Cocos shares (manager, agent, CLI):
+ * formats the protocol carries as text.
+ */
+@Version("1.0.0")
+package ai.cocos.transport.grpc;
+
+import org.osgi.annotation.versioning.Version;
