@@ -130,9 +130,23 @@ final class PluginTable {
     return failures;
   }
 
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return (nl < 0 ? s : s.substring(0, nl)).trim();
+  /**
+   * The line of SCR's failure text that says what went wrong: the component's own exception, not
+   * the reflection or SCR wrapper around it (the first {@code Caused by:} below such a wrapper).
+   */
+  static String firstLine(String s) {
+    String[] lines = s.split("\n");
+    String top = lines[0].strip();
+    if (top.startsWith("java.lang.reflect.InvocationTargetException")
+        || top.startsWith("org.osgi.service.component.ComponentException")) {
+      for (String line : lines) {
+        String t = line.strip();
+        if (t.startsWith("Caused by: ")) {
+          return t.substring("Caused by: ".length());
+        }
+      }
+    }
+    return top;
   }
 
   /** The plugins as a text table, one line each. */
