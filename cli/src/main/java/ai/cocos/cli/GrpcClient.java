@@ -74,6 +74,14 @@ final class GrpcClient implements AutoCloseable {
     static final Server MANAGER =
         new Server("manager", "MANAGER_GRPC", "localhost:7001", "is bin/cocos-manager running?");
 
+    /** The agent in a computation's VM, {@code AGENT_GRPC_*}. */
+    static final Server AGENT =
+        new Server(
+            "agent",
+            "AGENT_GRPC",
+            "localhost:7002",
+            "is the computation's VM running, and AGENT_GRPC_URL its forwarded port?");
+
     /**
      * One of the server's environment variables.
      *
