@@ -84,8 +84,11 @@ final class ResultCommand extends AgentCommand {
       throw usage("--filename: give a file name, not a path (the directory is --output-dir)");
     }
     target = outputDir.resolve(filename).toAbsolutePath().normalize();
-    if (!Files.isDirectory(target.getParent())) {
-      throw new Failure(outputDir + ": no such directory");
+    try {
+      // Like mkdir -p: the party names where the result should go.
+      Files.createDirectories(target.getParent());
+    } catch (java.io.IOException e) {
+      throw new Failure(outputDir + ": cannot create the directory: " + e.getMessage());
     }
     if (Files.exists(target) && !force) {
       throw new Failure(target + " exists; give --force to replace it, or another --filename");

@@ -253,6 +253,18 @@ class AgentCommandsTest {
   }
 
   @Test
+  void resultCreatesTheOutputDirectory() throws Exception {
+    agent.result = "zip".getBytes(StandardCharsets.US_ASCII);
+    agent.fileSizeHeader = "3";
+    Path out = dir.resolve("new/nested");
+
+    Run run = run("result", party.privateFile().toString(), "-o", out.toString());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("zip", Files.readString(out.resolve("results.zip")));
+  }
+
+  @Test
   void shortResultIsRefusedAndLeavesNothing() throws Exception {
     agent.result = new byte[1000];
     agent.fileSizeHeader = "2000";
