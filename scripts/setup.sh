@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a Debian machine, idempotently.
-# Today that is only the JDK and Maven, which the machine has; later issues add QEMU, swtpm,
+# Today: the JDK, Maven, and the tools bin/cocos-demo uses; later issues add QEMU, swtpm,
 # clang's wasm32 target and a container engine here.
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
+# bin/cocos-demo (and its integration test): certificates, JSON, unzip.
+command -v openssl >/dev/null || need+=(openssl)
+command -v python3 >/dev/null || need+=(python3)
+command -v unzip >/dev/null || need+=(unzip)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2
