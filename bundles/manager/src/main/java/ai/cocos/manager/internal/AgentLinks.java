@@ -8,6 +8,7 @@ import ai.cocos.proto.cvms.ClientStreamMessage;
 import ai.cocos.proto.cvms.ServerStreamMessage;
 import ai.cocos.proto.cvms.StopComputation;
 import ai.cocos.proto.cvms.StopComputationResponse;
+import ai.cocos.transport.grpc.RunRequests;
 import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

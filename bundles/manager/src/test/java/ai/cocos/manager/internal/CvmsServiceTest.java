@@ -31,6 +31,7 @@ import ai.cocos.proto.cvms.RunReqChunks;
 import ai.cocos.proto.cvms.RunResponse;
 import ai.cocos.proto.cvms.ServerStreamMessage;
 import ai.cocos.proto.cvms.StopComputationResponse;
+import ai.cocos.transport.grpc.RunRequests;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import io.grpc.Status;

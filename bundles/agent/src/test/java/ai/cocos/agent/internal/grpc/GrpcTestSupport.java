@@ -15,12 +15,8 @@ import ai.cocos.crypto.Certificates;
 import ai.cocos.crypto.KeyType;
 import ai.cocos.crypto.PemKeys;
 import ai.cocos.crypto.Sha3;
-import ai.cocos.proto.cvms.Algorithm;
 import ai.cocos.proto.cvms.ComputationRunReq;
-import ai.cocos.proto.cvms.Dataset;
-import ai.cocos.proto.cvms.RunReqChunks;
 import ai.cocos.proto.cvms.ServerStreamMessage;
-import com.google.protobuf.ByteString;
 import io.grpc.Metadata;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -30,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -167,65 +162,14 @@ final class GrpcTestSupport {
     }
   }
 
-  /** The manager's conversion of a manifest into CocosAI's run request (RunRequests.toProto). */
+  /** The manager's conversion of a manifest into CocosAI's run request. */
   static ComputationRunReq runReq(Manifest m, byte[] ownerSignature) {
-    ComputationRunReq.Builder b =
-        ComputationRunReq.newBuilder()
-            .setId(m.id())
-            .setName(m.name())
-            .setDescription(m.description());
-    for (DatasetSpec d : m.datasets()) {
-      b.addDatasets(
-          Dataset.newBuilder()
-              .setHash(ByteString.copyFrom(d.hash().bytes()))
-              .setUserKey(ByteString.copyFrom(d.userKey().der()))
-              .setFilename(d.filename())
-              .setDecompress(d.decompress()));
-    }
-    AlgorithmSpec a = m.algorithm();
-    b.setAlgorithm(
-        Algorithm.newBuilder()
-            .setHash(ByteString.copyFrom(a.hash().bytes()))
-            .setUserKey(ByteString.copyFrom(a.userKey().der()))
-            .setAlgoType(a.type())
-            .addAllAlgoArgs(a.args()));
-    for (ResultConsumer c : m.resultConsumers()) {
-      b.addResultConsumers(
-          ai.cocos.proto.cvms.ResultConsumer.newBuilder()
-              .setUserKey(ByteString.copyFrom(c.userKey().der())));
-    }
-    AgentConfig c = m.agentConfig();
-    b.setAgentConfig(
-        ai.cocos.proto.cvms.AgentConfig.newBuilder()
-            .setPort(c.port() == 0 ? "" : Integer.toString(c.port()))
-            .setCertFile(c.certPem().orElse(""))
-            .setKeyFile(c.keyPem().orElse(""))
-            .setServerCaFile(c.serverCaPem().orElse(""))
-            .setClientCaFile(c.clientCaPem().orElse(""))
-            .setAttestedTls(c.attestedTls()));
-    b.setOwnerSignature(ByteString.copyFrom(ownerSignature));
-    return b.build();
+    return ai.cocos.transport.grpc.RunRequests.toProto(m, ownerSignature);
   }
 
   /** A serialized run request cut as CocosAI's reference server does, with a given chunk size. */
   static List<ServerStreamMessage> chunks(String id, byte[] serialized, int chunkBytes) {
-    List<ServerStreamMessage> out = new ArrayList<>();
-    for (int off = 0; off < serialized.length; off += chunkBytes) {
-      int len = Math.min(chunkBytes, serialized.length - off);
-      out.add(
-          ServerStreamMessage.newBuilder()
-              .setRunReqChunks(
-                  RunReqChunks.newBuilder()
-                      .setId(id)
-                      .setData(ByteString.copyFrom(serialized, off, len))
-                      .setIsLast(false))
-              .build());
-    }
-    out.add(
-        ServerStreamMessage.newBuilder()
-            .setRunReqChunks(RunReqChunks.newBuilder().setId(id).setIsLast(true))
-            .build());
-    return out;
+    return ai.cocos.transport.grpc.RunRequests.chunks(id, serialized, chunkBytes);
   }
 
   /** The entries of a zip, by name. */

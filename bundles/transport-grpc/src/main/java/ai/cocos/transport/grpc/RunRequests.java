@@ -1,4 +1,4 @@
-package ai.cocos.manager.internal;
+package ai.cocos.transport.grpc;
 
 import ai.cocos.api.computation.AgentConfig;
 import ai.cocos.api.computation.AlgorithmSpec;
@@ -28,9 +28,9 @@ import java.util.List;
  * the manifest (a DER key as {@code PublicKeyPem.of(der)}, {@code ""} as an absent PEM field) and
  * check the signature over its canonical bytes.
  */
-final class RunRequests {
+public final class RunRequests {
   /** CocosAI's chunk size for run requests: 1 MiB of serialized request per chunk. */
-  static final int CHUNK_BYTES = 1024 * 1024;
+  public static final int CHUNK_BYTES = 1024 * 1024;
 
   private RunRequests() {}
 
@@ -41,7 +41,7 @@ final class RunRequests {
    * @param ownerSignature the owner's signature, empty if none
    * @return the run request
    */
-  static ComputationRunReq toProto(Manifest m, byte[] ownerSignature) {
+  public static ComputationRunReq toProto(Manifest m, byte[] ownerSignature) {
     ComputationRunReq.Builder b =
         ComputationRunReq.newBuilder()
             .setId(m.id())
@@ -88,10 +88,25 @@ final class RunRequests {
    * @param serialized the serialized {@code ComputationRunReq}
    * @return the messages to send, in order
    */
-  static List<ServerStreamMessage> chunks(String id, byte[] serialized) {
+  public static List<ServerStreamMessage> chunks(String id, byte[] serialized) {
+    return chunks(id, serialized, CHUNK_BYTES);
+  }
+
+  /**
+   * Cuts a serialized run request into chunks of a given size, then the empty last chunk.
+   *
+   * @param id the chunks' {@code id}
+   * @param serialized the serialized {@code ComputationRunReq}
+   * @param chunkBytes the data per chunk, at least 1
+   * @return the messages to send, in order
+   */
+  public static List<ServerStreamMessage> chunks(String id, byte[] serialized, int chunkBytes) {
+    if (chunkBytes < 1) {
+      throw new IllegalArgumentException("chunkBytes must be at least 1, is " + chunkBytes);
+    }
     List<ServerStreamMessage> out = new ArrayList<>();
-    for (int off = 0; off < serialized.length; off += CHUNK_BYTES) {
-      int len = Math.min(CHUNK_BYTES, serialized.length - off);
+    for (int off = 0; off < serialized.length; off += chunkBytes) {
+      int len = Math.min(chunkBytes, serialized.length - off);
       out.add(
           ServerStreamMessage.newBuilder()
               .setRunReqChunks(
