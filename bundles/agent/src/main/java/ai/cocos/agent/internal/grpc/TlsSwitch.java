@@ -223,13 +223,15 @@ final class TlsSwitch implements AutoCloseable {
       subscription = null;
     }
     secured = null;
+    // The running TLS server holds its key in memory: the files go first, so that a plaintext
+    // endpoint always means the computation's key is gone from disk.
+    wipeFiles();
     try {
       endpoint.serve(Optional.empty());
       LOG.log(Level.INFO, "agent endpoint back to plaintext after computation {0}", id);
     } catch (TlsSwitchException e) {
       LOG.log(Level.WARNING, "agent endpoint: cannot return to plaintext: " + e.getMessage());
     }
-    wipeFiles();
   }
 
   /** Asks the endpoint to return to plaintext (without waiting) and deletes the files. */
