@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a Debian machine, idempotently.
-# Today: the JDK, Maven, and the tools bin/cocos-demo uses; later issues add QEMU, swtpm,
-# clang's wasm32 target and a container engine here.
+# The JDK, Maven and the tools bin/cocos-demo uses here; each component that needs more (clang's
+# wasm32 target, a Python venv, a container engine, QEMU, swtpm) has its own script in setup.d/,
+# run in name order. Each script installs only what is missing and prints what it did.
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
@@ -23,3 +24,9 @@ if [ "${java_major%%.*}" -lt 17 ]; then
   echo "setup: Java 17 or newer is required (found $java_major)" >&2
   exit 1
 fi
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+for script in "$here"/setup.d/*.sh; do
+  [ -e "$script" ] || continue
+  bash "$script"
+done
