@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,7 +69,8 @@ public final class ManagerRuntime {
         config,
         new ProcessVmBackend(
             config.agentAssembly(), ProcessVmBackend.currentJava(), System.getenv()),
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        OperatorAgentSettings.from(System.getenv()));
   }
 
   /**
@@ -80,6 +82,22 @@ public final class ManagerRuntime {
    * @throws IOException if the state folder cannot be created
    */
   ManagerRuntime(ManagerConfig config, VmBackend backend, Clock clock) throws IOException {
+    this(config, backend, clock, Map.of());
+  }
+
+  /**
+   * Starts the manager with a given backend and the operator's agent settings.
+   *
+   * @param config the configuration
+   * @param backend the VM backend
+   * @param clock the clock of the manager's events and TTLs
+   * @param agentSettings what every agent gets in its environment (see {@link
+   *     OperatorAgentSettings})
+   * @throws IOException if the state folder cannot be created
+   */
+  ManagerRuntime(
+      ManagerConfig config, VmBackend backend, Clock clock, Map<String, String> agentSettings)
+      throws IOException {
     Optional<PublicKey> owner = ownerKey(config.ownerKey());
     PortAllocator ports = new PortAllocator(config.hostFwdRange());
     this.lock = lockStateDir(stateDir(config.stateDir()), !config.stateDir().isBlank());
@@ -114,7 +132,8 @@ public final class ManagerRuntime {
                   config.ovmfVersion(),
                   config.smpCount(),
                   config.cpu(),
-                  config.eosVersion()),
+                  config.eosVersion(),
+                  agentSettings),
               backend,
               registry,
               links,

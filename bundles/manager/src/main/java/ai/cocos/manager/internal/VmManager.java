@@ -103,7 +103,8 @@ final class VmManager implements AutoCloseable {
       String ovmfVersion,
       int cpuCount,
       String cpuType,
-      String eosVersion) {
+      String eosVersion,
+      Map<String, String> agentSettings) {
     Settings {
       Objects.requireNonNull(stateDir, "stateDir");
       if (maxVms < 0) {
@@ -112,6 +113,7 @@ final class VmManager implements AutoCloseable {
       }
       Objects.requireNonNull(ports, "ports");
       Objects.requireNonNull(stopGrace, "stopGrace");
+      agentSettings = Map.copyOf(agentSettings);
     }
   }
 
@@ -350,7 +352,8 @@ final class VmManager implements AutoCloseable {
       SecureFiles.writePrivate(certs.resolve("key.pem"), req.getAgentCvmClientKey().toByteArray());
       SecureFiles.writePrivate(
           certs.resolve("ca.pem"), req.getAgentCvmServerCaCert().toByteArray());
-      Map<String, String> environment = environment(id, req, cvmsUrl, backend.agentCertsDir(certs));
+      Map<String, String> environment =
+          environment(id, req, cvmsUrl, backend.agentCertsDir(certs), settings.agentSettings());
       SecureFiles.writePrivate(env.resolve("environment"), environmentFile(environment));
       return new VmLaunch(id, port, dir, certs, env, environment, req.getAaKbsParams());
     } catch (IOException e) {
@@ -369,8 +372,13 @@ final class VmManager implements AutoCloseable {
    * @return the variables
    */
   static Map<String, String> environment(
-      String id, CreateReq req, String cvmsUrl, String certsDir) {
-    Map<String, String> env = new TreeMap<>();
+      String id,
+      CreateReq req,
+      String cvmsUrl,
+      String certsDir,
+      Map<String, String> operatorSettings) {
+    // The operator's settings first: what the manager derives for this VM overrides them.
+    Map<String, String> env = new TreeMap<>(operatorSettings);
     env.put(
         "AGENT_LOG_LEVEL",
         req.getAgentLogLevel().isEmpty() ? DEFAULT_LOG_LEVEL : req.getAgentLogLevel());

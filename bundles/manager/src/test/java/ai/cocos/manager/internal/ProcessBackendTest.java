@@ -79,7 +79,10 @@ class ProcessBackendTest {
                     config.get("agentAssembly").toString(),
                     ProcessVmBackend.currentJava(),
                     System.getenv()),
-                Clock.systemUTC()));
+                Clock.systemUTC(),
+                // An operator's runner choice reaches every agent; a client-side variable does not.
+                OperatorAgentSettings.from(
+                    Map.of("AGENT_RUNNERS", "bin", "AGENT_GRPC_CLIENT_KEY", "/home/me/key.pem"))));
     vms = ManagerServiceGrpc.newBlockingStub(manager.channel);
   }
 
@@ -188,6 +191,7 @@ class ProcessBackendTest {
             + id
             + "\n"
             + "AGENT_LOG_LEVEL=debug\n"
+            + "AGENT_RUNNERS=bin\n"
             + "AWS_REGION=eu-west-1\n",
         Files.readString(envFile));
 
