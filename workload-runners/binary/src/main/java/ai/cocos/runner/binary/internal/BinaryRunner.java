@@ -6,29 +6,20 @@ import ai.cocos.api.runner.RunnerException;
 import ai.cocos.api.runner.RunnerUnavailableException;
 import ai.cocos.api.runner.Workload;
 import ai.cocos.api.runner.WorkloadRunner;
+import ai.cocos.runner.support.ChildProcesses;
+import ai.cocos.runner.support.ProcessTree;
+import ai.cocos.runner.support.ProcessWorkload;
+import ai.cocos.runner.support.RunningWorkloads;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -47,7 +38,7 @@ import org.osgi.service.metatype.annotations.Designate;
  *       working folder, {@code LANG=C.UTF-8}, then {@link RunSpec#environment()} (which may
  *       override those). The agent's own environment, which may hold secrets, is never passed on.
  *   <li>Standard output and standard error are each read on their own thread and delivered line by
- *       line as produced; see {@link LinePump}.
+ *       line as produced; see {@link ProcessWorkload}.
  *   <li>Stop and timeout end the process and all its descendants: SIGTERM, then SIGKILL after the
  *       configured grace; see {@link ProcessTree}.
  * </ul>
@@ -66,10 +57,7 @@ public final class BinaryRunner implements WorkloadRunner {
   private static final System.Logger LOG = System.getLogger(BinaryRunner.class.getName());
 
   private final RunnerSettings settings;
-  private final ExecutorService executor;
-  private final Set<ProcessWorkload> running = ConcurrentHashMap.newKeySet();
-  private final Object lifecycle = new Object();
-  private boolean closed;
+  private final RunningWorkloads running = new RunningWorkloads(TYPE);
 
   /**
    * Activates the runner with its configuration.
@@ -89,7 +77,6 @@ public final class BinaryRunner implements WorkloadRunner {
    */
   BinaryRunner(RunnerSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.executor = Executors.newCachedThreadPool(daemonThreads());
   }
 
   @Override
@@ -123,59 +110,52 @@ public final class BinaryRunner implements WorkloadRunner {
       throw new RunnerException(
           "cannot run algorithm " + algorithm + ": working folder " + workDir + " does not exist");
     }
-    ProcessBuilder builder = new ProcessBuilder(command(algorithm, spec.args()));
+    ProcessBuilder builder =
+        new ProcessBuilder(ChildProcesses.command(List.of(algorithm.toString()), spec.args()));
     builder.directory(workDir.toFile());
-    environment(builder.environment(), workDir, spec.environment());
+    ChildProcesses.cleanEnvironment(
+        builder.environment(), settings.path(), workDir, spec.environment());
+    return running.start(() -> launch(builder, algorithm, spec, output));
+  }
 
-    synchronized (lifecycle) {
-      if (closed) {
-        throw new RunnerUnavailableException(
-            "the 'bin' runner is shutting down (bundle stopping or updating); retry the run");
-      }
-      Process process;
-      try {
-        process = builder.start();
-      } catch (IOException e) {
-        // The JDK reports exec failures as "Cannot run program ...: error=N, reason" with the
-        // errno text in the cause.
-        String reason = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
-        String interpreter = ExecutableFormat.interpreter(algorithm);
-        throw new RunnerException(
-            "cannot start algorithm "
-                + algorithm
-                + ": "
-                + reason
-                + (interpreter.isEmpty() ? "" : " (its #! line names " + interpreter + ")"),
-            e);
-      }
-      ProcessWorkload workload =
-          new ProcessWorkload(
-              spec.computationId(),
-              process,
-              spec.timeout(),
-              output,
-              settings,
-              executor,
-              running::remove);
-      running.add(workload);
-      try {
-        workload.begin();
-      } catch (RejectedExecutionException e) {
-        running.remove(workload);
-        throw new RunnerUnavailableException(
-            "the 'bin' runner is shutting down (bundle stopping or updating); retry the run");
-      }
-      LOG.log(
-          Level.INFO,
-          () ->
-              "started algorithm of computation "
-                  + spec.computationId()
-                  + " as pid "
-                  + process.pid()
-                  + " with limit "
-                  + spec.timeout());
-      return workload;
+  private ProcessWorkload launch(
+      ProcessBuilder builder, Path algorithm, RunSpec spec, OutputSink output)
+      throws RunnerException {
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      // The JDK reports exec failures as "Cannot run program ...: error=N, reason" with the
+      // errno text in the cause.
+      String reason = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+      String interpreter = ExecutableFormat.interpreter(algorithm);
+      throw new RunnerException(
+          "cannot start algorithm "
+              + algorithm
+              + ": "
+              + reason
+              + (interpreter.isEmpty() ? "" : " (its #! line names " + interpreter + ")"),
+          e);
     }
+    ProcessWorkload workload =
+        ProcessWorkload.of(process)
+            .computation(spec.computationId())
+            .timeout(spec.timeout())
+            .killGrace(settings.killGrace())
+            .maxLineBytes(settings.maxLineBytes())
+            .sink(output)
+            .executor(running.executor())
+            .begin();
+    LOG.log(
+        Level.INFO,
+        () ->
+            "started algorithm of computation "
+                + spec.computationId()
+                + " as pid "
+                + process.pid()
+                + " with limit "
+                + spec.timeout());
+    return workload;
   }
 
   /**
@@ -185,29 +165,7 @@ public final class BinaryRunner implements WorkloadRunner {
    */
   @Deactivate
   void deactivate() {
-    List<ProcessWorkload> toStop;
-    synchronized (lifecycle) {
-      closed = true;
-      toStop = new ArrayList<>(running);
-    }
-    toStop.forEach(ProcessWorkload::stop);
-    Duration limit = settings.killGrace().plus(ProcessTree.KILL_WAIT).plusSeconds(2);
-    try {
-      CompletableFuture.allOf(
-              toStop.stream()
-                  .map(w -> w.result().toCompletableFuture())
-                  .toArray(CompletableFuture[]::new))
-          .get(limit.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      LOG.log(Level.WARNING, "binary runner: workloads still ending after " + limit);
-    } catch (ExecutionException e) {
-      // results never complete exceptionally
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    // Pump threads still blocked on a pipe that an unreachable process holds open are daemons and
-    // end with that process; nothing else is left to wait for.
-    executor.shutdownNow();
+    running.shutdown(settings.killGrace().plus(ProcessTree.KILL_WAIT).plusSeconds(2));
   }
 
   /** Fails unless the algorithm is a regular file that can be executed (making it so if needed). */
@@ -231,52 +189,5 @@ public final class BinaryRunner implements WorkloadRunner {
       throw new RunnerException(
           "algorithm " + algorithm + " is not executable and could not be made so: " + e, e);
     }
-  }
-
-  private static List<String> command(Path algorithm, List<String> args) throws RunnerException {
-    List<String> command = new ArrayList<>(args.size() + 1);
-    command.add(algorithm.toString());
-    for (int i = 0; i < args.size(); i++) {
-      if (args.get(i).indexOf('\0') >= 0) {
-        throw new RunnerException(
-            "algorithm argument "
-                + (i + 1)
-                + " contains a NUL character, which no program can receive");
-      }
-      command.add(args.get(i));
-    }
-    return command;
-  }
-
-  private void environment(Map<String, String> env, Path workDir, Map<String, String> extra)
-      throws RunnerException {
-    env.clear();
-    env.put("PATH", settings.path());
-    env.put("HOME", workDir.toString());
-    env.put("LANG", "C.UTF-8");
-    for (Map.Entry<String, String> e : extra.entrySet()) {
-      String name = e.getKey();
-      if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-        throw new RunnerException(
-            "environment variable name '"
-                + name.replace("\0", "\\0")
-                + "' is invalid: it must be non-empty without '=' or NUL");
-      }
-      if (e.getValue().indexOf('\0') >= 0) {
-        // The value is not echoed: it may be sensitive.
-        throw new RunnerException(
-            "environment variable " + name + " has a value containing a NUL character");
-      }
-      env.put(name, e.getValue());
-    }
-  }
-
-  private static ThreadFactory daemonThreads() {
-    AtomicInteger count = new AtomicInteger();
-    return task -> {
-      Thread t = new Thread(task, "cocos-runner-bin-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

@@ -12,6 +12,7 @@ import ai.cocos.api.runner.RunSpec;
 import ai.cocos.api.runner.RunnerException;
 import ai.cocos.api.runner.RunnerUnavailableException;
 import ai.cocos.api.runner.Workload;
+import ai.cocos.runner.support.testing.RecordingSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

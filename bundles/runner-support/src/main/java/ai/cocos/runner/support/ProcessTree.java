@@ -1,4 +1,4 @@
-package ai.cocos.runner.binary.internal;
+package ai.cocos.runner.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,9 +26,9 @@ import java.util.Set;
  * never seen by the caller is out of reach; {@link ProcessWorkload} narrows that gap by sampling
  * the tree while the algorithm runs.
  */
-final class ProcessTree {
+public final class ProcessTree {
   /** How long to wait for processes to disappear after SIGKILL. */
-  static final Duration KILL_WAIT = Duration.ofSeconds(5);
+  public static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
   private static final int SWEEPS = 5;
   private static final long POLL_MILLIS = 20;
@@ -44,7 +44,7 @@ final class ProcessTree {
    * @return the processes still alive at the end (normally none)
    * @throws InterruptedException if interrupted while waiting
    */
-  static List<ProcessHandle> terminate(Collection<ProcessHandle> roots, Duration grace)
+  public static List<ProcessHandle> terminate(Collection<ProcessHandle> roots, Duration grace)
       throws InterruptedException {
     Set<ProcessHandle> victims = new LinkedHashSet<>();
     signalTree(roots, victims, false);
@@ -53,6 +53,18 @@ final class ProcessTree {
       awaitGone(victims, KILL_WAIT);
     }
     return alive(victims);
+  }
+
+  /**
+   * Sends SIGKILL to the living roots and their descendants without waiting: for paths that must
+   * not block (a failed start, a runner torn down).
+   *
+   * @param roots the processes to end
+   */
+  public static void kill(Collection<ProcessHandle> roots) {
+    for (ProcessHandle h : collect(roots)) {
+      h.destroyForcibly();
+    }
   }
 
   /**
@@ -113,7 +125,7 @@ final class ProcessTree {
    * @param process the process
    * @return {@code false} once the process has ended, zombie or not
    */
-  static boolean isRunning(ProcessHandle process) {
+  public static boolean isRunning(ProcessHandle process) {
     if (!process.isAlive()) {
       return false;
     }
