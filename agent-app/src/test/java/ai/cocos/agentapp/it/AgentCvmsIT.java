@@ -1,73 +1,51 @@
 package ai.cocos.agentapp.it;
 
+import static ai.cocos.agentapp.it.ItSupport.algo;
+import static ai.cocos.agentapp.it.ItSupport.data;
+import static ai.cocos.agentapp.it.ItSupport.health;
+import static ai.cocos.agentapp.it.ItSupport.pem;
+import static ai.cocos.agentapp.it.ItSupport.plaintext;
+import static ai.cocos.agentapp.it.ItSupport.result;
+import static ai.cocos.agentapp.it.ItSupport.serves;
+import static ai.cocos.agentapp.it.ItSupport.sha3;
+import static ai.cocos.agentapp.it.ItSupport.unzip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.cocos.agent.AuthzHeaders;
-import ai.cocos.agent.Operation;
+import ai.cocos.agentapp.it.ItSupport.Cvms;
 import ai.cocos.api.computation.AgentConfig;
 import ai.cocos.api.computation.AlgorithmSpec;
 import ai.cocos.api.computation.DatasetSpec;
 import ai.cocos.api.computation.Manifest;
-import ai.cocos.api.computation.PublicKeyPem;
 import ai.cocos.api.computation.ResultConsumer;
-import ai.cocos.api.computation.Sha3Hash;
 import ai.cocos.core.launch.AssemblyProcess;
 import ai.cocos.crypto.Certificates;
 import ai.cocos.crypto.KeyType;
 import ai.cocos.crypto.PemKeys;
-import ai.cocos.crypto.Sha3;
-import ai.cocos.proto.agent.AgentServiceGrpc;
-import ai.cocos.proto.agent.AlgoRequest;
-import ai.cocos.proto.agent.DataRequest;
-import ai.cocos.proto.agent.ResultRequest;
-import ai.cocos.proto.agent.ResultResponse;
-import ai.cocos.proto.cvms.Algorithm;
 import ai.cocos.proto.cvms.ClientStreamMessage;
 import ai.cocos.proto.cvms.ComputationRunReq;
-import ai.cocos.proto.cvms.Dataset;
 import ai.cocos.proto.cvms.RunReqChunks;
 import ai.cocos.proto.cvms.ServerStreamMessage;
-import ai.cocos.proto.cvms.ServiceGrpc;
+import ai.cocos.transport.grpc.RunRequests;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -135,7 +113,7 @@ class AgentCvmsIT {
                 "AGENT_WORK_DIR",
                 work.toString()))) {
       agent.awaitLine(l -> l.startsWith("Cocos agent started"), START);
-      await("the agent's stream", () -> cvms.stream != null);
+      ItSupport.await("the agent's stream", () -> cvms.stream != null);
       assertEquals(List.of("it-cvm"), cvms.jobIds);
       assertEquals(ServingStatus.SERVING, health(plaintext(port)));
 
@@ -154,7 +132,7 @@ class AgentCvmsIT {
               .build());
       ClientStreamMessage answer = cvms.await(ClientStreamMessage::hasRunRes);
       assertEquals("", answer.getRunRes().getError(), agent.output());
-      await(
+      ItSupport.await(
           "the endpoint to log its restart with TLS",
           () -> agent.output().contains("gRPC endpoint 'agent' on 127.0.0.1:" + port + " (TLS)"));
 
@@ -181,13 +159,13 @@ class AgentCvmsIT {
       cvms.await(e -> e.hasAgentEvent() && e.getAgentEvent().getEventType().equals("Wiped"));
       ManagedChannel again = plaintext(port);
       try {
-        await("plaintext again", () -> servesPlaintext(again));
+        ItSupport.await("plaintext again", () -> servesPlaintext(again));
       } finally {
         again.shutdownNow();
       }
       assertFalse(Files.exists(work.resolve("~endpoint-tls")), "TLS files left behind");
     } finally {
-      cvms.server.shutdownNow();
+      cvms.close();
       try (var files = Files.walk(work)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
@@ -208,205 +186,17 @@ class AgentCvmsIT {
   }
 
   private static boolean servesPlaintext(ManagedChannel ch) {
-    try {
-      return health(ch) == ServingStatus.SERVING;
-    } catch (StatusRuntimeException e) {
-      return false;
-    }
+    return serves(ch);
   }
 
   private static void upload(ManagedChannel ch, Manifest m, KeyPair algo, KeyPair data)
       throws Exception {
-    CompletableFuture<Void> a = new CompletableFuture<>();
-    StreamObserver<AlgoRequest> algoOut =
-        stub(ch, headers(m, Operation.algo(), algo)).algo(completion(a));
-    algoOut.onNext(AlgoRequest.newBuilder().setAlgorithm(ByteString.copyFrom(ALGORITHM)).build());
-    algoOut.onCompleted();
-    a.get(30, TimeUnit.SECONDS);
-    CompletableFuture<Void> d = new CompletableFuture<>();
-    StreamObserver<DataRequest> dataOut =
-        stub(ch, headers(m, Operation.data("in.txt"), data)).data(completion(d));
-    dataOut.onNext(
-        DataRequest.newBuilder()
-            .setFilename("in.txt")
-            .setDataset(ByteString.copyFrom(DATA))
-            .build());
-    dataOut.onCompleted();
-    d.get(30, TimeUnit.SECONDS);
-  }
-
-  private static byte[] result(ManagedChannel ch, Manifest m, KeyPair consumer) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Iterator<ResultResponse> it =
-        AgentServiceGrpc.newBlockingStub(ch)
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .withInterceptors(
-                MetadataUtils.newAttachHeadersInterceptor(headers(m, Operation.result(), consumer)))
-            .result(ResultRequest.getDefaultInstance());
-    it.forEachRemaining(r -> out.writeBytes(r.getFile().toByteArray()));
-    return out.toByteArray();
-  }
-
-  private static AgentServiceGrpc.AgentServiceStub stub(ManagedChannel ch, Metadata headers) {
-    return AgentServiceGrpc.newStub(ch)
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-  }
-
-  private static <T> StreamObserver<T> completion(CompletableFuture<Void> done) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {}
-
-      @Override
-      public void onError(Throwable t) {
-        done.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        done.complete(null);
-      }
-    };
-  }
-
-  private static Metadata headers(Manifest m, Operation op, KeyPair key) {
-    try {
-      Metadata md = new Metadata();
-      AuthzHeaders.sign(m, op, key.getPrivate())
-          .forEach((k, v) -> md.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
-      return md;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static ManagedChannel plaintext(int port) {
-    return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-  }
-
-  private static ServingStatus health(ManagedChannel ch) {
-    return HealthGrpc.newBlockingStub(ch)
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.newBuilder().setService("agent").build())
-        .getStatus();
-  }
-
-  private static Map<String, String> unzip(byte[] zip) throws Exception {
-    Map<String, String> out = new java.util.TreeMap<>();
-    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
-      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-        out.put(e.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      }
-    }
-    return out;
-  }
-
-  private static Sha3Hash sha3(byte[] b) {
-    return new Sha3Hash(Sha3.digest(b));
-  }
-
-  private static PublicKeyPem pem(KeyPair k) {
-    return PublicKeyPem.of(k.getPublic().getEncoded());
+    algo(ch, m, algo, ALGORITHM);
+    data(ch, m, data, "in.txt", DATA);
   }
 
   /** The manager's conversion (RunRequests.toProto), for one dataset and consumer. */
   private static ComputationRunReq runReq(Manifest m) {
-    DatasetSpec d = m.datasets().get(0);
-    return ComputationRunReq.newBuilder()
-        .setId(m.id())
-        .setName(m.name())
-        .addDatasets(
-            Dataset.newBuilder()
-                .setHash(ByteString.copyFrom(d.hash().bytes()))
-                .setUserKey(ByteString.copyFrom(d.userKey().der()))
-                .setFilename(d.filename()))
-        .setAlgorithm(
-            Algorithm.newBuilder()
-                .setHash(ByteString.copyFrom(m.algorithm().hash().bytes()))
-                .setUserKey(ByteString.copyFrom(m.algorithm().userKey().der()))
-                .setAlgoType(m.algorithm().type()))
-        .addResultConsumers(
-            ai.cocos.proto.cvms.ResultConsumer.newBuilder()
-                .setUserKey(ByteString.copyFrom(m.resultConsumers().get(0).userKey().der())))
-        .setAgentConfig(
-            ai.cocos.proto.cvms.AgentConfig.newBuilder()
-                .setCertFile(m.agentConfig().certPem().orElseThrow())
-                .setKeyFile(m.agentConfig().keyPem().orElseThrow()))
-        .build();
-  }
-
-  private static void await(String what, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
-  /** A computation management service: records the agent's messages, sends it requests. */
-  private static final class Cvms extends ServiceGrpc.ServiceImplBase {
-    final List<ClientStreamMessage> received = new CopyOnWriteArrayList<>();
-    final List<String> jobIds = new CopyOnWriteArrayList<>();
-    final Server server;
-    volatile StreamObserver<ServerStreamMessage> stream;
-
-    Cvms() throws Exception {
-      ServerInterceptor jobId =
-          new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-              jobIds.add(headers.get(Metadata.Key.of("job-id", Metadata.ASCII_STRING_MARSHALLER)));
-              return next.startCall(call, headers);
-            }
-          };
-      server =
-          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-              .addService(ServerInterceptors.intercept(this, jobId))
-              .build()
-              .start();
-    }
-
-    int port() {
-      return server.getPort();
-    }
-
-    @Override
-    public StreamObserver<ClientStreamMessage> process(StreamObserver<ServerStreamMessage> out) {
-      stream = out;
-      return new StreamObserver<>() {
-        @Override
-        public void onNext(ClientStreamMessage m) {
-          received.add(m);
-        }
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {}
-      };
-    }
-
-    synchronized void send(ServerStreamMessage m) {
-      stream.onNext(m);
-    }
-
-    ClientStreamMessage await(Predicate<ClientStreamMessage> p) throws InterruptedException {
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < end) {
-        for (ClientStreamMessage m : received) {
-          if (p.test(m)) {
-            return m;
-          }
-        }
-        Thread.sleep(20);
-      }
-      throw new AssertionError("no matching message; received " + received);
-    }
+    return RunRequests.toProto(m, new byte[0]);
   }
 }
