@@ -88,4 +88,44 @@ public record VtpmSettings(
   public VtpmSettings withDevice(String device) {
     return new VtpmSettings(device, eventLog, akAlgorithm, akHandle, akCertNvIndex, banks);
   }
+
+  /**
+   * The same settings with a persistent attestation key.
+   *
+   * @param handle a persistent handle (0x81......), or 0 to create a primary key
+   * @return the new settings
+   */
+  public VtpmSettings withAkHandle(long handle) {
+    return new VtpmSettings(device, eventLog, akAlgorithm, handle, akCertNvIndex, banks);
+  }
+
+  /**
+   * The same settings with other PCR banks.
+   *
+   * @param banks the banks to quote, the first being the report
+   * @return the new settings
+   */
+  public VtpmSettings withBanks(List<String> banks) {
+    return new VtpmSettings(device, eventLog, akAlgorithm, akHandle, akCertNvIndex, banks);
+  }
+
+  /**
+   * The same settings with another event log file.
+   *
+   * @param eventLog the file (attached if it exists)
+   * @return the new settings
+   */
+  public VtpmSettings withEventLog(Path eventLog) {
+    return new VtpmSettings(device, eventLog, akAlgorithm, akHandle, akCertNvIndex, banks);
+  }
+
+  /**
+   * The same settings with another AK algorithm.
+   *
+   * @param algorithm {@code rsa} or {@code ecc}
+   * @return the new settings
+   */
+  public VtpmSettings withAkAlgorithm(String algorithm) {
+    return new VtpmSettings(device, eventLog, algorithm, akHandle, akCertNvIndex, banks);
+  }
 }

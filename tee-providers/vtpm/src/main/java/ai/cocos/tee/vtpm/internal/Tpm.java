@@ -24,6 +24,7 @@ final class Tpm implements Closeable {
   static final int ST_NO_SESSIONS = 0x8001;
   static final int ST_SESSIONS = 0x8002;
 
+  static final int CC_NV_UNDEFINE_SPACE = 0x00000122;
   static final int CC_NV_DEFINE_SPACE = 0x0000012A;
   static final int CC_CREATE_PRIMARY = 0x00000131;
   static final int CC_NV_WRITE = 0x00000137;
@@ -288,6 +289,16 @@ final class Tpm implements Closeable {
     Marshal.u16(p, 0); // auth: empty
     Marshal.tpm2b(p, pub.toByteArray());
     call("TPM2_NV_DefineSpace", CC_NV_DEFINE_SPACE, new int[] {RH_OWNER}, true, p);
+  }
+
+  /** TPM2_NV_UndefineSpace under the owner hierarchy (Part 3 §31.4). */
+  void nvUndefine(int index) throws IOException {
+    call(
+        "TPM2_NV_UndefineSpace",
+        CC_NV_UNDEFINE_SPACE,
+        new int[] {RH_OWNER, index},
+        true,
+        new ByteArrayOutputStream());
   }
 
   /** TPM2_NV_Write of data at offset 0, in chunks, authorised by the owner. */
