@@ -1,0 +1,21 @@
+package ai.cocos.tee.tdx.internal;
+
+/**
+ * Completes the collateral evidence did not carry: from the local cache, an offline bundle, or
+ * Intel's PCS. Implementations never overwrite what is already there (attachments take precedence)
+ * and record why a missing piece could not be had in {@link Collateral#problems}.
+ */
+public interface CollateralSource {
+  /** A source that has nothing: verification then needs the collateral as attachments. */
+  CollateralSource NONE = (c, fmspc, ca, offline) -> {};
+
+  /**
+   * Fills the missing pieces.
+   *
+   * @param c the collateral so far
+   * @param fmspc the PCK's FMSPC (12 hex digits)
+   * @param ca {@code platform} or {@code processor}: which PCK CA issued the PCK
+   * @param offline whether the network must not be used
+   */
+  void complete(Collateral c, String fmspc, String ca, boolean offline);
+}
