@@ -393,9 +393,11 @@ public final class SnpVerifier {
     // Settle the product: the VCEK's productName must agree with CPUID; v2 reports take it.
     Optional<SnpProduct> named = signer.productName().flatMap(SnpProduct::fromName);
     SnpProduct product;
+    boolean productOk = true;
     if (r.cpuidFamily() >= 0) {
       product = candidates.get(0);
       if (named.isPresent() && named.get() != product) {
+        productOk = false;
         ev.fail(
             "vcek.product",
             product.kdsName(),
@@ -406,7 +408,6 @@ public final class SnpVerifier {
                 + signer.productName().orElse("?")
                 + " but the report comes from a "
                 + product.kdsName());
-        return Optional.empty();
       }
     } else if (named.isPresent()) {
       product = named.get();
@@ -424,16 +425,33 @@ public final class SnpVerifier {
       return Optional.empty();
     }
     ev.claim("product", product.kdsName());
-    ev.pass(
-        "vcek.product",
-        product.kdsName(),
-        signer.productName().orElse(product.kdsName()),
-        "the " + keyName + " is for the report's product");
+    if (productOk) {
+      ev.pass(
+          "vcek.product",
+          product.kdsName(),
+          signer.productName().orElse(product.kdsName()),
+          "the " + keyName + " is for the report's product");
+    }
 
-    // The chain to a trusted root.
-    List<X509Certificate> path;
+    // The chain to a trusted root. Later checks run even if it fails, so that the verdict lists
+    // every problem; only a fully verified report is returned.
+    List<X509Certificate> path = null;
     try {
       path = chain(signerCert, product, vlek, m, snp, at);
+      X509Certificate root = path.get(path.size() - 1);
+      ev.claim("root_sha256", Certs.sha256(root));
+      ev.pass(
+          "vcek.chain",
+          keyName + " → " + (vlek ? "ASVK" : "ASK") + " → root",
+          names(path),
+          "the "
+              + keyName
+              + " chains to "
+              + ChainVerifier.name(root)
+              + " (SHA-256 "
+              + Certs.sha256(root)
+              + ") at "
+              + at);
     } catch (ChainException e) {
       ev.fail(
           "vcek.chain",
@@ -444,22 +462,7 @@ public final class SnpVerifier {
               + (trust == null ? "a pinned root" : "ARK-" + product.kdsName()),
           "invalid",
           "the " + keyName + " certificate chain does not verify: " + e.getMessage());
-      return Optional.empty();
     }
-    X509Certificate root = path.get(path.size() - 1);
-    ev.claim("root_sha256", Certs.sha256(root));
-    ev.pass(
-        "vcek.chain",
-        keyName + " → " + (vlek ? "ASVK" : "ASK") + " → root",
-        names(path),
-        "the "
-            + keyName
-            + " chains to "
-            + ChainVerifier.name(root)
-            + " (SHA-256 "
-            + Certs.sha256(root)
-            + ") at "
-            + at);
 
     // The report signature, checked every time (never cached).
     boolean sigOk = verifySignature(signerCert, r);
@@ -473,9 +476,6 @@ public final class SnpVerifier {
             : "the report signature does not verify under the "
                 + keyName
                 + ": the report was altered or signed by another key");
-    if (!sigOk) {
-      return Optional.empty();
-    }
 
     // The chip: a VCEK is bound to one chip by hwID; a VLEK to a cloud provider.
     boolean chipOk = true;
@@ -512,6 +512,9 @@ public final class SnpVerifier {
                     + " but REPORTED_TCB is "
                     + reported);
 
+    if (path == null || !productOk || !sigOk) {
+      return Optional.empty();
+    }
     boolean crlOk = checkCrl(product, vlek, path, m, snp, ev, at, offline);
     if (!chipOk || !tcbOk || !crlOk) {
       return Optional.empty();

@@ -1,0 +1,2 @@
+/** The SEV-SNP provider's OSGi component and configuration. Not exported. */
+package ai.cocos.tee.snp.internal;
