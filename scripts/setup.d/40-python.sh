@@ -4,6 +4,7 @@
 # first on PATH), which needs the venv and ensurepip modules (package python3-venv). The runner
 # installs requirements with the interpreter's own pip when it has one (python3-pip: faster than
 # copying pip into every environment); without it, each environment gets pip from ensurepip.
+# examples/python-iris/run.sh builds its wheel offline with pip wheel, setuptools and wheel.
 # Installs only what is missing.
 set -euo pipefail
 need=()
@@ -12,6 +13,8 @@ if ! /usr/bin/python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need+=(python3-venv)
 fi
 /usr/bin/python3 -c 'import pip' >/dev/null 2>&1 || need+=(python3-pip)
+/usr/bin/python3 -c 'import setuptools' >/dev/null 2>&1 || need+=(python3-setuptools)
+/usr/bin/python3 -c 'import wheel' >/dev/null 2>&1 || need+=(python3-wheel)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.d/40-python: missing ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2
