@@ -351,11 +351,11 @@ class PythonRunnerTest {
         Thread.sleep(50);
       }
       assertFalse(accepted.isEmpty(), "pip never contacted the index: " + sink.out + sink.err);
-      List<ProcessHandle> pip =
-          ProcessHandle.current()
-              .descendants()
-              .filter(p -> p.info().commandLine().orElse("").contains(" pip "))
-              .toList();
+      // pip and the interpreter it re-executes into (pip --python): everything this test started.
+      List<ProcessHandle> pip = ProcessHandle.current().descendants().toList();
+      assertTrue(
+          pip.stream().anyMatch(p -> p.info().commandLine().orElse("").contains(" pip ")),
+          pip::toString);
       long stopped = System.nanoTime();
       workload.stop();
       RunResult result = await(workload);
@@ -374,6 +374,35 @@ class PythonRunnerTest {
       for (Socket s : accepted) {
         s.close();
       }
+    }
+  }
+
+  @Test
+  void theTimeLimitCoversTheSetUp() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      // Accepts nothing: pip's connection waits in the backlog until the limit ends the run.
+      URI index = URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/simple/");
+      Path algo = algorithm("print('never runs')");
+      RecordingSink sink = new RecordingSink();
+      PythonRunner runner = runner(settings(Optional.of(index), Optional.empty(), false, true));
+      RunSpec spec =
+          spec(
+              algo,
+              List.of(),
+              Map.of(),
+              Duration.ofSeconds(4),
+              Optional.of(requirements("cocosslow")));
+
+      RunResult result = await(runner.start(spec, sink));
+
+      assertEquals(
+          new RunResult(
+              Outcome.TIMED_OUT,
+              -1,
+              "algorithm exceeded its time limit of PT4S while installing its requirements"),
+          result);
+      assertFalse(sink.out.contains("never runs"));
+      assertFalse(Files.exists(work.resolve(".venv")));
     }
   }
 
