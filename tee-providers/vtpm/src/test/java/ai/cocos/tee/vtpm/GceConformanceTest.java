@@ -98,6 +98,7 @@ class GceConformanceTest {
         List.of(
             "policy",
             "ak.attributes",
+            "ak.qualified_name",
             "quote.sha1.signature",
             "quote.sha256.signature",
             "quote.sha384.signature",

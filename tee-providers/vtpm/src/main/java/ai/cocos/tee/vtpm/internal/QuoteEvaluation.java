@@ -68,6 +68,9 @@ final class QuoteEvaluation {
                   + " together");
     }
     Optional<TpmsAttest> a = primary();
+    if (a.isPresent() && akPublic.isPresent()) {
+      qualifiedSigner(a.get(), akPublic.get());
+    }
     if (a.isPresent()) {
       TpmsAttest t = a.get();
       ev.claim("vtpm.quote.extra_data", HEX.formatHex(t.extraData()));
@@ -84,6 +87,59 @@ final class QuoteEvaluation {
             v.forEach(
                 (i, value) ->
                     ev.claim("vtpm.pcr." + TpmAlg.bankName(bank) + "." + i, HEX.formatHex(value))));
+  }
+
+  /** Hierarchies a primary attestation key may live in (Part 2 Table 2:28 TPM_RH). */
+  static final Map<Integer, String> HIERARCHIES =
+      Map.of(
+          0x40000001, "owner",
+          0x4000000B, "endorsement",
+          0x4000000C, "platform",
+          0x40000007, "null");
+
+  /**
+   * Binds the AK's public area to the quote: the TPM signs its own qualifiedSigner, which for a
+   * primary key is {@code nameAlg || H(hierarchy handle || Name(AK))} (Part 1 §16 "Names",
+   * qualified names). Without this, the attributes of a TPMT_PUBLIC shipped next to the quote are
+   * only the sender's say-so.
+   */
+  private void qualifiedSigner(TpmsAttest a, TpmtPublic ak) {
+    byte[] name = ak.name();
+    String found = HEX.formatHex(a.qualifiedSigner());
+    for (Map.Entry<Integer, String> h : HIERARCHIES.entrySet()) {
+      MessageDigest md = TpmAlg.digest(ak.nameAlg());
+      md.update(
+          new byte[] {
+            (byte) (h.getKey() >>> 24),
+            (byte) (h.getKey() >>> 16),
+            (byte) (h.getKey() >>> 8),
+            (byte) (int) h.getKey()
+          });
+      md.update(name);
+      byte[] qn = md.digest();
+      byte[] expected = new byte[2 + qn.length];
+      expected[0] = (byte) (ak.nameAlg() >>> 8);
+      expected[1] = (byte) ak.nameAlg();
+      System.arraycopy(qn, 0, expected, 2, qn.length);
+      if (MessageDigest.isEqual(expected, a.qualifiedSigner())) {
+        ev.pass(
+            "ak.qualified_name",
+            "the qualified name of the attestation key",
+            found,
+            "the quote names this attestation key, a primary key of the "
+                + h.getValue()
+                + " hierarchy, as its signer");
+        ev.claim("vtpm.ak.hierarchy", h.getValue());
+        return;
+      }
+    }
+    ev.fail(
+        "ak.qualified_name",
+        "the qualified name of the attestation key as a primary key",
+        found,
+        "the quote's qualifiedSigner is not the given TPMT_PUBLIC as a primary key of any"
+            + " hierarchy: that public area (and its attributes) is not the signer's; for a child"
+            + " key, give the AK as a SubjectPublicKeyInfo (PEM) and pin it");
   }
 
   private static String label(RawQuote q, int i, List<String> used) {

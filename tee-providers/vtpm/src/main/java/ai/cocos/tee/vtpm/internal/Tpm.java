@@ -24,6 +24,7 @@ final class Tpm implements Closeable {
   static final int ST_NO_SESSIONS = 0x8001;
   static final int ST_SESSIONS = 0x8002;
 
+  static final int CC_EVICT_CONTROL = 0x00000120;
   static final int CC_NV_UNDEFINE_SPACE = 0x00000122;
   static final int CC_NV_DEFINE_SPACE = 0x0000012A;
   static final int CC_CREATE_PRIMARY = 0x00000131;
@@ -34,6 +35,7 @@ final class Tpm implements Closeable {
   static final int CC_NV_READ_PUBLIC = 0x00000169;
   static final int CC_READ_PUBLIC = 0x00000173;
   static final int CC_PCR_READ = 0x0000017E;
+  static final int CC_PCR_EXTEND = 0x00000182;
 
   /** TPM_RH_OWNER: the storage (owner) hierarchy. */
   static final int RH_OWNER = 0x40000001;
@@ -204,6 +206,30 @@ final class Tpm implements Closeable {
       out.put(bank.hash(), values);
     }
     return out;
+  }
+
+  /**
+   * TPM2_PCR_Extend (Part 3 §22.2): extends one PCR in the given banks, as firmware and the agent
+   * (CocosAI extends PCR16 with the computation manifest) do.
+   */
+  void pcrExtend(int pcr, Map<Integer, byte[]> digests) throws IOException {
+    ByteArrayOutputStream p = new ByteArrayOutputStream();
+    Marshal.u32(p, digests.size());
+    for (Map.Entry<Integer, byte[]> d : digests.entrySet()) {
+      Marshal.u16(p, d.getKey());
+      p.writeBytes(d.getValue());
+    }
+    call("TPM2_PCR_Extend", CC_PCR_EXTEND, new int[] {pcr}, true, p);
+  }
+
+  /**
+   * TPM2_EvictControl (Part 3 §28.5) under the owner hierarchy: makes a loaded key persistent at
+   * {@code persistent} (provisioning, as a cloud's firmware does for its AK).
+   */
+  void evictControl(int object, int persistent) throws IOException {
+    ByteArrayOutputStream p = new ByteArrayOutputStream();
+    Marshal.u32(p, persistent);
+    call("TPM2_EvictControl", CC_EVICT_CONTROL, new int[] {RH_OWNER, object}, true, p);
   }
 
   /** TPM2_FlushContext: unloads a transient object. */

@@ -60,6 +60,8 @@ final class TpmTransport implements Closeable {
     try {
       return new TpmTransport(
           FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE), false, address);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw e;
     } catch (IOException e) {
       throw new IOException("cannot open the TPM device " + p + ": " + e, e);
     }

@@ -56,7 +56,7 @@ public final class Swtpm implements AutoCloseable {
             .redirectOutput(dir.resolve("swtpm.log").toFile())
             .start();
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!Files.exists(sock)) {
+    while (!accepts(sock)) {
       if (!p.isAlive()) {
         throw new IOException(
             "swtpm exited with "
@@ -71,6 +71,19 @@ public final class Swtpm implements AutoCloseable {
       Thread.sleep(20);
     }
     return new Swtpm(p, dir, sock);
+  }
+
+  /** The socket file appears before swtpm listens: ready means a connection is accepted. */
+  private static boolean accepts(Path sock) {
+    if (!Files.exists(sock)) {
+      return false;
+    }
+    try (java.nio.channels.SocketChannel ch =
+        java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      return ch.connect(java.net.UnixDomainSocketAddress.of(sock));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static String find() {

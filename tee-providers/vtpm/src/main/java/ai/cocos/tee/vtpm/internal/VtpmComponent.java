@@ -1,0 +1,52 @@
+package ai.cocos.tee.vtpm.internal;
+
+import ai.cocos.api.tee.AttestationException;
+import ai.cocos.api.tee.Evidence;
+import ai.cocos.api.tee.EvidenceRequest;
+import ai.cocos.api.tee.TeeProvider;
+import ai.cocos.api.tee.Verdict;
+import ai.cocos.api.tee.VerificationRequest;
+import ai.cocos.tee.vtpm.VtpmProvider;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.Designate;
+
+/** Registers the {@code vtpm} provider as a {@link TeeProvider} service. */
+@Component(
+    service = TeeProvider.class,
+    property = TeeProvider.PLATFORM_PROPERTY + "=" + TeeProvider.VTPM)
+@Designate(ocd = VtpmConfig.class)
+public final class VtpmComponent implements TeeProvider {
+  private final VtpmProvider provider;
+
+  /**
+   * Activates with the configuration.
+   *
+   * @param config the configuration
+   * @throws IllegalArgumentException naming an invalid property
+   */
+  @Activate
+  public VtpmComponent(VtpmConfig config) {
+    this.provider = new VtpmProvider(Settings.vtpm(config));
+  }
+
+  @Override
+  public String platform() {
+    return provider.platform();
+  }
+
+  @Override
+  public boolean canGather() {
+    return provider.canGather();
+  }
+
+  @Override
+  public Evidence gather(EvidenceRequest request) throws AttestationException {
+    return provider.gather(request);
+  }
+
+  @Override
+  public Verdict verify(VerificationRequest request) {
+    return provider.verify(request);
+  }
+}
