@@ -91,7 +91,11 @@ final class AlgoCommand extends AgentCommand {
       extra.put("algo_args", args);
     }
     AgentServiceGrpc.AgentServiceStub stub =
-        signed(AgentServiceGrpc.newStub(client.channel()), Operation.algo(), extra);
+        signed(
+            AgentServiceGrpc.newStub(client.channel())
+                .withOnReadyThreshold(GrpcClient.ON_READY_THRESHOLD),
+            Operation.algo(),
+            extra);
     List<Path> parts = new ArrayList<>(List.of(algorithm));
     long algorithmBytes = size(algorithm);
     long requirementsBytes = 0;

@@ -96,7 +96,11 @@ final class DataCommand extends AgentCommand {
         extra.put("decompress", List.of("true"));
       }
       AgentServiceGrpc.AgentServiceStub stub =
-          signed(AgentServiceGrpc.newStub(client.channel()), Operation.data(filename), extra);
+          signed(
+              AgentServiceGrpc.newStub(client.channel())
+                  .withOnReadyThreshold(GrpcClient.ON_READY_THRESHOLD),
+              Operation.data(filename),
+              extra);
       long bytes = AlgoCommand.size(file);
       Progress progress = new Progress(err(), "dataset " + filename, bytes, connection.quiet);
       try {

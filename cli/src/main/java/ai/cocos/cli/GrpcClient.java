@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
@@ -59,6 +60,15 @@ final class GrpcClient implements AutoCloseable {
 
   /** The largest answer accepted: a computation's retained events can exceed gRPC's 4 MiB. */
   static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  /** The initial HTTP/2 flow-control window per stream (auto-tuned from there). */
+  static final int FLOW_CONTROL_WINDOW = 8 * 1024 * 1024;
+
+  /**
+   * How many bytes an upload may queue in the transport before it waits: several 1 MiB chunks, so
+   * the next one is ready the moment the window opens (gRPC's default is 32 KiB).
+   */
+  static final int ON_READY_THRESHOLD = 4 * 1024 * 1024;
 
   /**
    * A server the CLI talks to.
@@ -269,6 +279,8 @@ final class GrpcClient implements AutoCloseable {
             .eventLoopGroup(group)
             .channelType(NioSocketChannel.class)
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+            // Results arrive in 1 MiB messages: room for several in flight.
+            .initialFlowControlWindow(FLOW_CONTROL_WINDOW)
             .userAgent("cocos-cli/" + VersionProvider.version());
     if (tls != null) {
       builder.sslContext(tls);
@@ -279,8 +291,12 @@ final class GrpcClient implements AutoCloseable {
   }
 
   private static SslContext tlsContext(Settings s) throws Failure {
-    // The JDK's TLS, as the Cocos servers use: it spares unpacking Netty's native BoringSSL.
-    SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK);
+    // BoringSSL (netty-tcnative, inside grpc-netty-shaded) encrypts with AES-NI and PCLMUL at
+    // gigabytes per second; the JDK's AES-GCM needs the C2 compiler for that, which this
+    // short-lived client does without (it starts faster with C1 only), and then runs an upload at
+    // a few MB/s. Unpacking the native library costs some milliseconds, once per command.
+    SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    SslContextBuilder b = GrpcSslContexts.configure(SslContextBuilder.forClient(), provider);
     if (s.serverCa().isPresent()) {
       b.trustManager(certificates(s.server().variable("SERVER_CA_CERTS"), s.serverCa().get()));
     }

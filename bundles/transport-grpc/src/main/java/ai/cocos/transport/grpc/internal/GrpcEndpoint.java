@@ -193,6 +193,9 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
               .executor(threads.calls)
               .fallbackHandlerRegistry(registry)
               .maxInboundMessageSize(settings.maxInboundMessageBytes())
+              // Uploads arrive in 1 MiB messages: a window of several messages keeps the client
+              // sending while the agent writes the previous one to disk (auto-tuning stays on).
+              .initialFlowControlWindow(FLOW_CONTROL_WINDOW)
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               .addService(ProtoReflectionService.newInstance())
@@ -481,6 +484,9 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
    * @param shutdownGrace how long running calls may finish when the endpoint or a service closes
    * @param tls the TLS files, or empty for plaintext
    */
+  /** The initial HTTP/2 flow-control window per stream (auto-tuned from there). */
+  static final int FLOW_CONTROL_WINDOW = 8 * 1024 * 1024;
+
   record Settings(
       String endpoint,
       String host,

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# One dataset upload through the CLI into a running agent over TLS, next to a native pipeline doing
+# the same work in the same run: curl fetching the file from `openssl s_server -WWW` over loopback
+# TLS, piped through tee to disk and `openssl dgst -sha3-256`.
+#
+# Prints MB/s of both, their ratio, and the agent's heap growth during the upload (peak used heap,
+# sampled every 100 ms with jstat, minus the heap before the upload).
+#
+# Usage: bench/upload.sh [size-in-MiB]     (default 1024; build first: mvn -B -DskipTests package)
+#        UPLOAD_JAVA_OPTS: JVM options for the timed cocos-cli data only (e.g. a flight recording)
+# Needs: openssl, curl, python3, jstat (the JDK). Ports: a free one for the manager, 6300-6320.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cli="$root/bin/cocos-cli"
+size_mib="${1:-1024}"
+for tool in openssl curl python3 jstat; do
+  command -v "$tool" >/dev/null || { echo "bench/upload.sh: $tool is missing" >&2; exit 1; }
+done
+[ -f "$root/agent-app/target/assembly/assembly.properties" ] || { echo "build first: mvn -B -DskipTests package" >&2; exit 1; }
+
+work="$(mktemp -d -t cocos-upload-bench.XXXXXX)"
+manager="" server="" sampler=""
+cleanup() {
+  for p in $sampler $server $manager; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+mbps() { python3 -c "import sys; print(f'{$1/1048576/($3-$2):.1f}')"; }
+
+echo "== ${size_mib} MiB of random data"
+head -c "$((size_mib * 1048576))" /dev/urandom > data.bin
+bytes=$(stat -c %s data.bin)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.crt \
+  -days 1 -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+
+echo "== native: openssl s_server -WWW | curl | tee | openssl dgst -sha3-256"
+www_port=$(free_port)
+mkdir www && ln data.bin www/data.bin
+(cd www && exec openssl s_server -quiet -WWW -accept "127.0.0.1:$www_port" -cert ../tls.crt -key ../tls.key) &
+server=$!
+for _ in $(seq 1 100); do curl -sk -o /dev/null "https://127.0.0.1:$www_port/" 2>/dev/null && break; sleep 0.05; done
+sync
+t0=$(now)
+curl -sk "https://127.0.0.1:$www_port/data.bin" | tee native.out | openssl dgst -sha3-256 > native.sha3
+t1=$(now)
+native=$(mbps "$bytes" "$t0" "$t1")
+[ "$(stat -c %s native.out)" = "$bytes" ] || { echo "native pipeline transferred $(stat -c %s native.out) bytes" >&2; exit 1; }
+rm -f native.out
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""
+echo "  $native MB/s"
+
+echo "== cocos: cocos-cli data into an agent started by cocos-manager, over TLS"
+for party in owner provider; do "$cli" keys -k ecdsa -o "$party" >/dev/null; done
+printf '#!/bin/sh\nls -l datasets > results/listing.txt\n' > algo.sh
+"$cli" manifest create -o manifest.json --id upload-bench --name "upload benchmark" \
+  --algorithm algo.sh --algorithm-key owner/public.pem --dataset data.bin=provider/public.pem \
+  --consumer owner/public.pem --agent-cert tls.crt --agent-key tls.key >/dev/null
+port=$(free_port)
+MANAGER_GRPC_HOST=127.0.0.1 MANAGER_GRPC_PORT="$port" MANAGER_STATE_DIR="$work/state" \
+  MANAGER_QEMU_HOST_FWD_RANGE=6300-6320 MANAGER_STOP_AGENTS_ON_SHUTDOWN=true \
+  "$root/bin/cocos-manager" > manager.log 2>&1 &
+manager=$!
+for _ in $(seq 1 300); do grep -q "started in" manager.log && break; sleep 0.1; done
+export MANAGER_GRPC_URL="127.0.0.1:$port"
+"$cli" computations create manifest.json >/dev/null
+agent_port="$("$cli" create-vm --computation upload-bench --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["forwarded_port"])')"
+for _ in $(seq 1 300); do
+  "$cli" computations show upload-bench | grep -q "state:    ReceivingAlgorithm" && break
+  sleep 0.1
+done
+export AGENT_GRPC_URL="127.0.0.1:$agent_port" AGENT_GRPC_SERVER_CA_CERTS="$work/tls.crt" COCOS_MANIFEST="$work/manifest.json"
+"$cli" algo algo.sh owner/private.pem -q >/dev/null
+agent_pid=$(pgrep -f "$work/state/vms" | head -1)
+heap() { jstat -gc "$agent_pid" | awk 'NR==2 {printf "%d\n", ($3+$4+$6+$8)*1024}'; }
+base=$(heap)
+(while :; do heap; sleep 0.1; done) > heap.samples 2>/dev/null &
+sampler=$!
+sync
+t0=$(now)
+JAVA_OPTS="${UPLOAD_JAVA_OPTS:-${JAVA_OPTS:-}}" "$cli" data data.bin provider/private.pem -q > /dev/null
+t1=$(now)
+kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; sampler=""
+cocos=$(mbps "$bytes" "$t0" "$t1")
+peak=$(sort -n heap.samples | tail -1)
+growth_mib=$(python3 -c "print(f'{max(0, $peak - $base)/1048576:.1f}')")
+echo "  $cocos MB/s"
+echo
+echo "upload of $size_mib MiB over loopback TLS"
+echo "  native pipeline (curl | tee | openssl dgst -sha3-256): $native MB/s"
+echo "  cocos-cli data -> agent (TLS, SHA3-256, to disk):      $cocos MB/s"
+echo "  ratio cocos / native:                                  $(python3 -c "print(f'{$cocos/$native:.2f}')")x"
+echo "  agent heap before: $((base / 1048576)) MiB, peak growth during the upload: $growth_mib MiB"
