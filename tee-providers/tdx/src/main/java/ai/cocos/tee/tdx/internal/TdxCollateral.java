@@ -14,7 +14,7 @@ import java.util.Map;
  * The Intel collateral one verification uses, as unverified material with where each piece came
  * from. Nothing here is trusted: {@link TdxVerifier} checks every signature to the pinned root.
  */
-final class Collateral {
+final class TdxCollateral {
   /** Attachment: Intel PCS TCB info response body {@code {"tcbInfo":{...},"signature":"hex"}}. */
   static final String TCB_INFO = "tcb_info";
 
@@ -77,8 +77,8 @@ final class Collateral {
    * @param attachments the evidence attachments
    * @return what they hold; malformed ones are recorded in {@link #problems}
    */
-  static Collateral fromAttachments(Map<String, byte[]> attachments) {
-    Collateral c = new Collateral();
+  static TdxCollateral fromAttachments(Map<String, byte[]> attachments) {
+    TdxCollateral c = new TdxCollateral();
     byte[] bundle = attachments.get(BUNDLE);
     if (bundle != null) {
       c.readBundle(bundle);
@@ -142,7 +142,7 @@ final class Collateral {
     for (String h : header) {
       if (item.header(h).isPresent()) {
         try {
-          chain = IntelPcs.percentDecode(item.header(h).get()).getBytes(StandardCharsets.US_ASCII);
+          chain = percentDecode(item.header(h).get()).getBytes(StandardCharsets.US_ASCII);
         } catch (IllegalArgumentException e) {
           throw new CollateralFormatException(
               "header " + h + " of " + item.url() + " is not URL-encoded PEM");
@@ -151,6 +151,38 @@ final class Collateral {
       }
     }
     return pcsBody(item.body(), member, chain, item.url().toString());
+  }
+
+  /**
+   * Decodes a percent-encoded header value (PCS URL-encodes its PEM chains). Unlike {@link
+   * java.net.URLDecoder}, keeps {@code +}, which is a base64 character here.
+   *
+   * @param value the header value
+   * @return the decoded text
+   * @throws IllegalArgumentException if an escape is malformed
+   */
+  static String percentDecode(String value) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= value.length()) {
+          throw new IllegalArgumentException("truncated percent escape");
+        }
+        int hi = Character.digit(value.charAt(i + 1), 16);
+        int lo = Character.digit(value.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          throw new IllegalArgumentException("bad percent escape");
+        }
+        out.write(hi << 4 | lo);
+        i += 2;
+      } else if (c > 0x7e) {
+        throw new IllegalArgumentException("non-ASCII character in a header");
+      } else {
+        out.write(c);
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   private void readBundle(byte[] bytes) {

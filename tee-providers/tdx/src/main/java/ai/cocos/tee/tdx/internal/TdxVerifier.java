@@ -257,6 +257,29 @@ public final class TdxVerifier {
     }
     s.anchors = anchors(tdx, chain.get(chain.size() - 1));
     String root = Certs.sha256(chain.get(chain.size() - 1));
+    Optional<List<String>> pinned = tdx.flatMap(t -> t.hexList("roots"));
+    if (pinned.isPresent()) {
+      boolean listed = pinned.get().contains(root);
+      ev.check(
+          "tdx.roots",
+          listed,
+          Evaluation.listed(pinned.get()),
+          root,
+          listed
+              ? "the PCK chain ends at a root the policy pins"
+              : "the PCK chain ends at root SHA-256 "
+                  + Evaluation.shortHex(root)
+                  + ", which the policy's tdx.roots does not list");
+    }
+    if (s.anchors.isEmpty()) {
+      ev.fail(
+          rule,
+          expected,
+          "root " + Evaluation.shortHex(root),
+          "no trusted root: the policy's tdx.roots lists neither a shipped Intel SGX Root CA nor"
+              + " the root this chain ends at");
+      return;
+    }
     List<X509Certificate> path;
     try {
       path = chains.verify(chain, s.anchors, at);
@@ -410,7 +433,7 @@ public final class TdxVerifier {
     s.qeReportTrusted &= ok;
   }
 
-  // ---- Collateral -------------------------------------------------------------------------
+  // ---- TdxCollateral -------------------------------------------------------------------------
 
   private void collateral(
       Evaluation ev,
@@ -419,9 +442,9 @@ public final class TdxVerifier {
       Optional<PolicyRules> tdx,
       Instant at,
       boolean offline) {
-    Collateral c = Collateral.fromAttachments(evidence.attachments());
+    TdxCollateral c = TdxCollateral.fromAttachments(evidence.attachments());
     if (s.ext != null) {
-      collateralSource.complete(c, s.ext.fmspcHex(), pckCa(s), offline);
+      collateralSource.complete(c, s.ext.fmspc(), pckCa(s), at, offline);
     }
     List<X509Certificate> anchors = s.anchors != null ? s.anchors : anchors(tdx, null);
     s.tcbInfo = tcbInfo(ev, s, c, anchors, at);
@@ -444,7 +467,7 @@ public final class TdxVerifier {
   }
 
   private TcbInfo tcbInfo(
-      Evaluation ev, State s, Collateral c, List<X509Certificate> anchors, Instant at) {
+      Evaluation ev, State s, TdxCollateral c, List<X509Certificate> anchors, Instant at) {
     String rule = "collateral.tcb_info";
     String expected = "Intel TDX TCB info signed by Intel SGX TCB Signing, current";
     if (c.tcbInfo == null) {
@@ -452,7 +475,7 @@ public final class TdxVerifier {
           rule,
           expected,
           "missing",
-          missing(c, Collateral.TCB_INFO, "the TDX TCB info for this FMSPC"));
+          missing(c, TdxCollateral.TCB_INFO, "the TDX TCB info for this FMSPC"));
       return null;
     }
     TcbInfo info;
@@ -505,7 +528,7 @@ public final class TdxVerifier {
   }
 
   private QeIdentity qeIdentity(
-      Evaluation ev, Collateral c, List<X509Certificate> anchors, Instant at) {
+      Evaluation ev, TdxCollateral c, List<X509Certificate> anchors, Instant at) {
     String rule = "collateral.qe_identity";
     String expected = "Intel TD_QE identity signed by Intel SGX TCB Signing, current";
     if (c.qeIdentity == null) {
@@ -513,7 +536,7 @@ public final class TdxVerifier {
           rule,
           expected,
           "missing",
-          missing(c, Collateral.QE_IDENTITY, "the TD quoting enclave identity"));
+          missing(c, TdxCollateral.QE_IDENTITY, "the TD quoting enclave identity"));
       return null;
     }
     QeIdentity id;
@@ -556,7 +579,7 @@ public final class TdxVerifier {
    * document is remembered by content (text, signature, signer certificate).
    */
   private Object verifySigned(
-      Collateral.Signed signed,
+      TdxCollateral.Signed signed,
       List<X509Certificate> anchors,
       Instant at,
       Parser parser,
@@ -570,8 +593,8 @@ public final class TdxVerifier {
               + signed.origin()
               + " comes without its issuer chain (Intel SGX TCB Signing certificate): attach "
               + (what.equals("TCB info")
-                  ? Collateral.TCB_INFO_ISSUER_CHAIN
-                  : Collateral.QE_IDENTITY_ISSUER_CHAIN));
+                  ? TdxCollateral.TCB_INFO_ISSUER_CHAIN
+                  : TdxCollateral.QE_IDENTITY_ISSUER_CHAIN));
     }
     List<X509Certificate> chain;
     try {
@@ -609,7 +632,7 @@ public final class TdxVerifier {
     return parsed;
   }
 
-  private void rootCrl(Evaluation ev, State s, Collateral c, Instant at) {
+  private void rootCrl(Evaluation ev, State s, TdxCollateral c, Instant at) {
     String rule = "collateral.root_ca_crl";
     String expected = "Intel SGX Root CA CRL, current, not listing the PCK CA";
     if (s.pckChain == null) {
@@ -617,7 +640,7 @@ public final class TdxVerifier {
       return;
     }
     if (c.rootCrl == null) {
-      ev.fail(rule, expected, "missing", missing(c, Collateral.ROOT_CA_CRL, "the root CA CRL"));
+      ev.fail(rule, expected, "missing", missing(c, TdxCollateral.ROOT_CA_CRL, "the root CA CRL"));
       return;
     }
     X509Certificate root = s.pckChain.get(s.pckChain.size() - 1);
@@ -643,7 +666,7 @@ public final class TdxVerifier {
     }
   }
 
-  private void pckCrl(Evaluation ev, State s, Collateral c, Instant at) {
+  private void pckCrl(Evaluation ev, State s, TdxCollateral c, Instant at) {
     String rule = "collateral.pck_crl";
     String expected = "PCK CA CRL, current, not listing the PCK certificate";
     if (s.pckChain == null) {
@@ -651,7 +674,7 @@ public final class TdxVerifier {
       return;
     }
     if (c.pckCrl == null) {
-      ev.fail(rule, expected, "missing", missing(c, Collateral.PCK_CRL, "the PCK CRL"));
+      ev.fail(rule, expected, "missing", missing(c, TdxCollateral.PCK_CRL, "the PCK CRL"));
       return;
     }
     try {
@@ -690,7 +713,7 @@ public final class TdxVerifier {
     return crl;
   }
 
-  private static String missing(Collateral c, String name, String what) {
+  private static String missing(TdxCollateral c, String name, String what) {
     String problem = c.problems.get(name);
     if (problem != null) {
       return problem;
@@ -699,7 +722,7 @@ public final class TdxVerifier {
         + " is not available: attach it as '"
         + name
         + "' (or '"
-        + Collateral.BUNDLE
+        + TdxCollateral.BUNDLE
         + "'), import an offline collateral bundle, or verify online";
   }
 
@@ -921,13 +944,8 @@ public final class TdxVerifier {
       }
     }
     ev.feature(t.path("debug_allowed"), t.bool("debug_allowed", false), b.debug(), "TD debug mode");
-    if (t.hexList("roots").isPresent() && s.pckChain != null) {
-      ev.allowList(
-          t.path("roots"),
-          t.hexList("roots"),
-          HEX.parseHex(Certs.sha256(s.pckChain.get(s.pckChain.size() - 1))),
-          "PCK chain root SHA-256");
-    }
+    // tdx.roots is checked with the PCK chain, tdx.check_crl with the CRLs, and
+    // tdx.event_log_required with the event log.
   }
 
   private static void rtmrs(Evaluation ev, PolicyRules t, TdReport b) {

@@ -118,7 +118,7 @@ class BitFlipPropertyTest {
     Evidence base = phala();
     Instant at = PHALA_AT;
     Policy policy = pinMrtd(base);
-    String json = new String(base.attachments().get(Collateral.BUNDLE), StandardCharsets.UTF_8);
+    String json = new String(base.attachments().get(TdxCollateral.BUNDLE), StandardCharsets.UTF_8);
     for (String field : List.of("tcb_info_signature", "qe_identity_signature")) {
       String rule = field.startsWith("tcb") ? "collateral.tcb_info" : "collateral.qe_identity";
       int start = json.indexOf("\"" + field + "\"");
@@ -132,7 +132,7 @@ class BitFlipPropertyTest {
                 + java.util.HexFormat.of().formatHex(sigBytes)
                 + json.substring(open + 128);
         Map<String, byte[]> a = new HashMap<>(base.attachments());
-        a.put(Collateral.BUNDLE, mutated.getBytes(StandardCharsets.UTF_8));
+        a.put(TdxCollateral.BUNDLE, mutated.getBytes(StandardCharsets.UTF_8));
         Verdict v = verify(verifier, new Evidence("tdx", base.report(), a), policy, at);
         assertFalse(v.passed(), field + " bit " + bit);
         assertFalse(finding(v, rule).passed(), field + " bit " + bit + describe(v));

@@ -34,21 +34,22 @@ final class TdxFixtures {
   static Evidence spr() {
     String d = "tdx/v4-spr-go-tdx-guest/";
     Map<String, byte[]> a = new HashMap<>();
-    a.put(Collateral.TCB_INFO, Vectors.read(d + "collateral/tcb_info.json"));
+    a.put(TdxCollateral.TCB_INFO, Vectors.read(d + "collateral/tcb_info.json"));
     a.put(
-        Collateral.TCB_INFO_ISSUER_CHAIN, Vectors.read(d + "collateral/tcb_info_issuer_chain.pem"));
-    a.put(Collateral.QE_IDENTITY, Vectors.read(d + "collateral/qe_identity.json"));
-    a.put(Collateral.PCK_CRL, Vectors.read(d + "collateral/pck_crl_platform.der"));
-    a.put(Collateral.ROOT_CA_CRL, Vectors.read(d + "collateral/root_ca_crl.der"));
+        TdxCollateral.TCB_INFO_ISSUER_CHAIN,
+        Vectors.read(d + "collateral/tcb_info_issuer_chain.pem"));
+    a.put(TdxCollateral.QE_IDENTITY, Vectors.read(d + "collateral/qe_identity.json"));
+    a.put(TdxCollateral.PCK_CRL, Vectors.read(d + "collateral/pck_crl_platform.der"));
+    a.put(TdxCollateral.ROOT_CA_CRL, Vectors.read(d + "collateral/root_ca_crl.der"));
     return new Evidence("tdx", Vectors.read(d + "quote.dat"), a);
   }
 
   /** v5 quote with its TCB info (signed under the 2025 TCB signing chain). */
   static Evidence v5() {
     Map<String, byte[]> a = new HashMap<>();
-    a.put(Collateral.TCB_INFO, Vectors.read("tdx/v5-go-tdx-guest/collateral/tcb_info.json"));
+    a.put(TdxCollateral.TCB_INFO, Vectors.read("tdx/v5-go-tdx-guest/collateral/tcb_info.json"));
     a.put(
-        Collateral.TCB_INFO_ISSUER_CHAIN,
+        TdxCollateral.TCB_INFO_ISSUER_CHAIN,
         Vectors.read("roots/intel/intel_sgx_tcb_signing_2025_chain.pem"));
     return new Evidence("tdx", Vectors.read("tdx/v5-go-tdx-guest/quote.dat"), a);
   }
@@ -57,14 +58,14 @@ final class TdxFixtures {
     return new Evidence(
         "tdx",
         Vectors.read("tdx/v4-phala-full-collateral/quote.dat"),
-        Map.of(Collateral.BUNDLE, Vectors.read("tdx/v4-phala-full-collateral/collateral.json")));
+        Map.of(TdxCollateral.BUNDLE, Vectors.read("tdx/v4-phala-full-collateral/collateral.json")));
   }
 
   static Evidence noMatch() {
     return new Evidence(
         "tdx",
         Vectors.read("tdx/v5-phala-tcb-no-match/quote.dat"),
-        Map.of(Collateral.BUNDLE, Vectors.read("tdx/v5-phala-tcb-no-match/collateral.json")));
+        Map.of(TdxCollateral.BUNDLE, Vectors.read("tdx/v5-phala-tcb-no-match/collateral.json")));
   }
 
   static Evidence gcp() {
