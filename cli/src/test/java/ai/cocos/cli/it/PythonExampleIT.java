@@ -58,12 +58,13 @@ class PythonExampleIT {
 
   @Test
   void anAgentWithoutThePythonRunnerRefusesThePythonAlgorithmAndSaysWhy() throws Exception {
-    Run run = run(Map.of("AGENT_RUNNERS", "bin"));
+    // The operator enabled only the Wasm runner (the assembly ships bin, python, wasm, docker).
+    Run run = run(Map.of("AGENT_RUNNERS", "wasm"));
 
     assertNotEquals(0, run.status, run.output);
     assertTrue(
         run.output.contains(
-            "Running Failed {\"reason\":\"runner 'python' is not installed (installed: bin)\"}"),
+            "Running Failed {\"reason\":\"runner 'python' is not installed (installed: wasm)\"}"),
         run.output);
     assertTrue(run.output.contains("state:    Failed (final)"), run.output);
   }
