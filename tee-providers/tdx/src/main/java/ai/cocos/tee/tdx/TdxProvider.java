@@ -7,16 +7,18 @@ import ai.cocos.api.tee.TeeProvider;
 import ai.cocos.api.tee.Verdict;
 import ai.cocos.api.tee.VerificationRequest;
 import ai.cocos.attestation.ChainVerifier;
+import ai.cocos.attestation.ConfigfsTsm;
 import ai.cocos.tee.tdx.internal.Roots;
 import ai.cocos.tee.tdx.internal.TdxCollateralSources;
 import ai.cocos.tee.tdx.internal.TdxVerifier;
-import ai.cocos.tee.tdx.internal.TsmReport;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * Intel TDX: verifies DCAP quotes v4 and v5 against a policy, and gathers quotes inside a TD. Works
@@ -78,6 +80,12 @@ public final class TdxProvider implements TeeProvider {
    */
   static final int MAX_CCEL = 16 * 1024 * 1024;
 
+  /** The configfs-tsm provider name of the TDX guest driver. */
+  static final String TSM_PROVIDER = "tdx_guest";
+
+  /** The TDX guest driver's device: present only inside a TD. */
+  static final Path TDX_GUEST_DEVICE = Path.of("/dev/tdx_guest");
+
   private final TdxSettings settings;
   private final TdxVerifier verifier;
 
@@ -105,7 +113,7 @@ public final class TdxProvider implements TeeProvider {
 
   @Override
   public boolean canGather() {
-    return TsmReport.available(settings.tsmReportDir());
+    return new ConfigfsTsm(settings.tsmReportDir()).available() && Files.exists(TDX_GUEST_DEVICE);
   }
 
   /**
@@ -119,7 +127,15 @@ public final class TdxProvider implements TeeProvider {
   @Override
   public Evidence gather(EvidenceRequest request) throws AttestationException {
     byte[] reportData = Arrays.copyOf(request.reportData(), EvidenceRequest.MAX_REPORT_DATA);
-    byte[] quote = TsmReport.quote(settings.tsmReportDir(), reportData);
+    byte[] quote;
+    try {
+      quote =
+          new ConfigfsTsm(settings.tsmReportDir())
+              .get(reportData, OptionalInt.empty(), TSM_PROVIDER)
+              .outblob();
+    } catch (AttestationException e) {
+      throw new AttestationException("TDX quote unavailable: " + e.getMessage(), e);
+    }
     Map<String, byte[]> attachments = new HashMap<>();
     try {
       if (Files.isReadable(settings.ccelLog()) && Files.size(settings.ccelLog()) <= MAX_CCEL) {
