@@ -9,7 +9,8 @@
 #   scripts/container-engine.sh status DIR  exit 0 if the engine under DIR answers
 #
 # COCOS_CONTAINER_ENGINE picks the engine: dockerd (default: Debian's docker.io, the reference
-# implementation of the API) or podman (podman 4.3 with runc and its Docker-compatible service).
+# implementation of the API) or podman (podman 4.3 with runc and its Docker-compatible service;
+# apt-get install podman catatonit, which setup.d does not do).
 # Either runs without a network of its own (no bridge, no iptables rules), so it never touches
 # the host's network set-up, and without systemd. Keep DIR short (/tmp/...): unix socket paths are
 # limited to 107 bytes. Needs root.
@@ -47,6 +48,8 @@ start() {
   [ "$(id -u)" -eq 0 ] || die "starting $engine needs root (rootless engines are not set up by this script)"
   command -v curl >/dev/null || die "curl is missing; run scripts/setup.d/42-container-engine.sh"
   rm -f "$sock" "$pidfile"
+  # The engine's working folder: podman's conmon leaves files (such as 'oom') in it.
+  cd "$dir"
   case "$engine" in
     dockerd)
       local dockerd
@@ -62,6 +65,9 @@ start() {
       local podman
       podman="$(find_binary podman)"
       find_binary runc >/dev/null
+      # The runner runs the engine's init as PID 1 by default (AGENT_DOCKER_INIT): podman's is catatonit.
+      [ -x /usr/libexec/podman/catatonit ] \
+        || die "podman needs catatonit for the runner's init process (apt-get install catatonit)"
       # crun fails on this kernel set-up; runc needs limits it may set (see platform-notes.md).
       cat >"$dir/containers.conf" <<'CONF'
 [containers]

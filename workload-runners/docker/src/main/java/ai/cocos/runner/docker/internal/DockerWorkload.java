@@ -353,7 +353,10 @@ final class DockerWorkload implements Workload {
     try {
       return tryCreate(spec);
     } catch (EngineException e) {
-      if (e.status() != 409) {
+      // dockerd answers 409; podman 4 answers 500 "... is already in use".
+      boolean nameTaken =
+          e.status() == 409 || e.status() == 500 && e.getMessage().contains("already in use");
+      if (!nameTaken) {
         throw e;
       }
       Map<String, Object> existing = client.inspectContainer(containerName);
@@ -463,6 +466,14 @@ final class DockerWorkload implements Workload {
               + status);
     }
     String described = ProcessWorkload.describeStatus("algorithm", status);
+    if (status == 137 && settings.memoryBytes() > 0) {
+      // Engines that do not report OOMKilled (podman 4): SIGKILL nobody asked for, under a limit.
+      described +=
+          " (not by the runner; the container's memory limit is "
+              + settings.memoryBytes() / (1024 * 1024)
+              + " MiB (AGENT_DOCKER_MEMORY_MB), and the kernel kills with SIGKILL when it is"
+              + " exceeded)";
+    }
     if (status == 126 || status == 127) {
       // What shells and the engine's init report when the program cannot be run.
       described +=
