@@ -9,6 +9,11 @@ import ai.cocos.agent.Operation;
 import ai.cocos.agent.ResultDownload;
 import ai.cocos.agent.Upload;
 import ai.cocos.agent.UploadReceipt;
+import ai.cocos.api.plugin.PluginInfo;
+import ai.cocos.api.plugin.PluginRegistry;
+import ai.cocos.api.runner.RunnerUnavailableException;
+import ai.cocos.api.runner.WorkloadRunner;
+import ai.cocos.api.tee.TeeProvider;
 import ai.cocos.api.transport.Transport;
 import ai.cocos.proto.agent.AgentServiceGrpc;
 import ai.cocos.proto.agent.AlgoRequest;
@@ -57,8 +62,11 @@ import org.osgi.service.component.annotations.Reference;
  *       refused.
  *   <li>{@code Result} (server stream): sends {@code file-size}, then the results zip in 1 MiB
  *       chunks, only as fast as the client reads.
- *   <li>{@code Attestation}, {@code IMAMeasurements}, {@code AzureAttestationToken}: {@code
- *       UNIMPLEMENTED} in this build.
+ *   <li>{@code Attestation} (server stream, unauthenticated): evidence from the TEE provider the
+ *       request's {@code type} names, bound to its nonces, as a {@code cocos-evidence/1} file in 1
+ *       MiB chunks after {@code file-size} (see {@link AttestationCall}: types, errors, emulated).
+ *   <li>{@code IMAMeasurements}, {@code AzureAttestationToken}: {@code UNIMPLEMENTED} in this
+ *       build.
  * </ul>
  *
  * <p>Memory stays bounded whatever the sizes: an upload asks gRPC for the next message only once
@@ -94,16 +102,53 @@ public final class AgentGrpcService implements BindableService {
   private static final System.Logger LOG = System.getLogger(AgentGrpcService.class.getName());
 
   private final Agent agent;
+  private final AttestationCall attestation;
 
   /**
    * Creates the service.
    *
    * @param agent the agent it serves
+   * @param plugins where the TEE providers serving {@code Attestation} are looked up, per call
    */
   @Activate
-  public AgentGrpcService(@Reference Agent agent) {
+  public AgentGrpcService(
+      @Reference Agent agent, @Reference(name = "plugins") PluginRegistry plugins) {
     this.agent = Objects.requireNonNull(agent, "agent");
+    this.attestation = new AttestationCall(plugins);
   }
+
+  /**
+   * Creates the service without TEE providers: {@code Attestation} answers that none is installed.
+   *
+   * @param agent the agent it serves
+   */
+  public AgentGrpcService(Agent agent) {
+    this(agent, NO_PLUGINS);
+  }
+
+  /** A registry with no plugins at all. */
+  private static final PluginRegistry NO_PLUGINS =
+      new PluginRegistry() {
+        @Override
+        public List<PluginInfo> plugins() {
+          return List.of();
+        }
+
+        @Override
+        public WorkloadRunner runner(String type) throws RunnerUnavailableException {
+          throw new RunnerUnavailableException("runner '" + type + "' is not installed");
+        }
+
+        @Override
+        public Optional<TeeProvider> teeProvider(String platform) {
+          return Optional.empty();
+        }
+
+        @Override
+        public List<TeeProvider> teeProviders() {
+          return List.of();
+        }
+      };
 
   @Override
   public ServerServiceDefinition bindService() {
@@ -181,8 +226,7 @@ public final class AgentGrpcService implements BindableService {
     @Override
     public void attestation(
         AttestationRequest request, StreamObserver<AttestationResponse> responses) {
-      responses.onError(
-          Status.UNIMPLEMENTED.withDescription(GrpcStatuses.NO_ATTESTATION).asException());
+      attestation.serve(request, responses);
     }
 
     @Override
