@@ -74,7 +74,7 @@ final class ContainerEngine implements ExtensionContext.Store.CloseableResource,
     }
   }
 
-  private static ContainerEngine start() {
+  static ContainerEngine start() {
     String given = System.getenv("COCOS_TEST_DOCKER_HOST");
     try {
       if (given != null && !given.isBlank()) {

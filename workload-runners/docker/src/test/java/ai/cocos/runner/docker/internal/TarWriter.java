@@ -19,6 +19,14 @@ final class TarWriter {
     pad(data.length);
   }
 
+  /** A file streamed from disk (never whole in memory). */
+  void file(String name, int mode, java.nio.file.Path source) throws IOException {
+    long size = java.nio.file.Files.size(source);
+    out.write(header(name, mode, size, (byte) '0', ""));
+    java.nio.file.Files.copy(source, out);
+    pad(size);
+  }
+
   void dir(String name) throws IOException {
     out.write(header(name.endsWith("/") ? name : name + "/", 0755, 0, (byte) '5', ""));
   }

@@ -73,10 +73,39 @@ final class TestImages {
    * @return the image ID the archive's config hashes to
    */
   static String write(Path archive, Spec spec) throws IOException {
+    Path app = Files.createTempFile(archive.toAbsolutePath().getParent(), "layer-", ".tar");
+    try {
+      Files.write(app, appLayer(spec.files));
+      return assemble(archive, spec, app);
+    } finally {
+      Files.deleteIfExists(app);
+    }
+  }
+
+  /**
+   * Writes an archive whose second layer holds one (large) file, streamed from disk; the image runs
+   * {@code /bin/true}.
+   *
+   * @return the image ID
+   */
+  static String writeWithFile(Path archive, String name, Path content) throws IOException {
+    Path app = Files.createTempFile(archive.toAbsolutePath().getParent(), "layer-", ".tar");
+    try {
+      try (OutputStream out = Files.newOutputStream(app)) {
+        TarWriter t = new TarWriter(out);
+        t.file(name, 0644, content);
+        t.finish();
+      }
+      return assemble(archive, new Spec().entrypoint("/bin/true"), app);
+    } finally {
+      Files.deleteIfExists(app);
+    }
+  }
+
+  private static String assemble(Path archive, Spec spec, Path appLayer) throws IOException {
     byte[] base = baseLayer();
-    byte[] app = appLayer(spec.files);
     String baseId = sha256(base);
-    String appId = sha256(app);
+    String appId = sha256(appLayer);
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("architecture", "amd64");
     config.put("os", "linux");
@@ -103,7 +132,7 @@ final class TestImages {
       t.dir(baseId);
       t.file(baseId + "/layer.tar", 0644, base);
       t.dir(appId);
-      t.file(appId + "/layer.tar", 0644, app);
+      t.file(appId + "/layer.tar", 0644, appLayer);
       t.file(configId + ".json", 0644, configBytes);
       t.file("manifest.json", 0644, Json.write(List.of(manifest)));
       t.finish();
@@ -188,6 +217,20 @@ final class TestImages {
       }
     }
     return false;
+  }
+
+  static String sha256(Path file) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static String sha256(byte[] data) {
