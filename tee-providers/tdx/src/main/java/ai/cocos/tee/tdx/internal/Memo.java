@@ -52,9 +52,22 @@ final class Memo<V> {
       int h = 1;
       for (int i = 0; i < parts.length; i++) {
         this.parts[i] = copy ? parts[i].clone() : parts[i];
-        h = 31 * h + Arrays.hashCode(parts[i]);
+        h = 31 * h + sampledHash(parts[i]);
       }
       this.hash = h;
+    }
+
+    /**
+     * A hash over the length and at most 64 bytes spread over the array: keys are often whole
+     * collateral documents (tens of KiB), and equality is decided by {@link #equals} anyway.
+     */
+    private static int sampledHash(byte[] b) {
+      int h = b.length;
+      int step = Math.max(1, b.length / 64);
+      for (int i = 0; i < b.length; i += step) {
+        h = 31 * h + b[i];
+      }
+      return h;
     }
 
     @Override

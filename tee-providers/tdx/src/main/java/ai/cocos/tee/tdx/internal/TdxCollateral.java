@@ -63,6 +63,12 @@ final class TdxCollateral {
    */
   record Crl(byte[] bytes, String origin) {}
 
+  /** Parsed bundles by content (their pieces are immutable and still verified every time). */
+  private static final Memo<TdxCollateral> BUNDLES = new Memo<>(16);
+
+  /** Parsed PCS response bodies by content, member, chain and origin. */
+  private static final Memo<Signed> BODIES = new Memo<>(64);
+
   Signed tcbInfo;
   Signed qeIdentity;
   Crl pckCrl;
@@ -81,7 +87,19 @@ final class TdxCollateral {
     TdxCollateral c = new TdxCollateral();
     byte[] bundle = attachments.get(BUNDLE);
     if (bundle != null) {
-      c.readBundle(bundle);
+      // Parsing a bundle (16 KiB of JSON with hex CRLs) costs more than a warm verification:
+      // remember what each bundle held, by content.
+      TdxCollateral parsed = BUNDLES.get(bundle);
+      if (parsed == null) {
+        parsed = new TdxCollateral();
+        parsed.readBundle(bundle);
+        BUNDLES.put(bundle, parsed);
+      }
+      c.tcbInfo = parsed.tcbInfo;
+      c.qeIdentity = parsed.qeIdentity;
+      c.pckCrl = parsed.pckCrl;
+      c.rootCrl = parsed.rootCrl;
+      c.problems.putAll(parsed.problems);
     }
     byte[] tcbChain = attachments.get(TCB_INFO_ISSUER_CHAIN);
     byte[] qeChain = attachments.get(QE_IDENTITY_ISSUER_CHAIN);
@@ -240,13 +258,25 @@ final class TdxCollateral {
 
   private static Signed pcsBody(byte[] body, String member, byte[] chain, String origin)
       throws CollateralFormatException {
+    byte[][] key = {
+      body,
+      member.getBytes(StandardCharsets.US_ASCII),
+      chain == null ? new byte[0] : chain,
+      origin.getBytes(StandardCharsets.UTF_8)
+    };
+    Signed cached = BODIES.get(key);
+    if (cached != null) {
+      return cached;
+    }
     String text = utf8(body, origin);
     try {
       String signed = Json.memberText(text, member);
       if (!(Json.parse(text) instanceof Map<?, ?> m)) {
         throw new CollateralFormatException(origin + " is not a JSON object");
       }
-      return new Signed(signed, hex(m.get("signature"), "signature"), chain, origin);
+      Signed out = new Signed(signed, hex(m.get("signature"), "signature"), chain, origin);
+      BODIES.put(key, out);
+      return out;
     } catch (Json.JsonException e) {
       throw new CollateralFormatException(origin + ": " + e.getMessage(), e);
     }

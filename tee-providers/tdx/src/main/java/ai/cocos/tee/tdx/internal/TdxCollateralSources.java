@@ -2,12 +2,18 @@ package ai.cocos.tee.tdx.internal;
 
 import ai.cocos.attestation.collateral.Collateral;
 import ai.cocos.attestation.collateral.CollateralCache;
+import ai.cocos.attestation.collateral.CollateralException;
+import ai.cocos.attestation.collateral.CollateralFetcher;
+import ai.cocos.attestation.collateral.CollateralItem;
 import ai.cocos.attestation.collateral.HttpCollateralFetcher;
 import ai.cocos.tee.tdx.TdxSettings;
+import java.net.URI;
 import java.time.Duration;
 
 /** Builds the collateral source the settings ask for. */
 public final class TdxCollateralSources {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
   private TdxCollateralSources() {}
 
   /**
@@ -21,11 +27,28 @@ public final class TdxCollateralSources {
       return CollateralSource.NONE;
     }
     Duration t = settings.fetchTimeout();
-    Collateral collateral =
-        new Collateral(
-            new CollateralCache(settings.collateralCache()),
-            new HttpCollateralFetcher(
-                t.compareTo(Duration.ofSeconds(10)) < 0 ? t : Duration.ofSeconds(10), t));
+    Duration connect = t.compareTo(CONNECT_TIMEOUT) < 0 ? t : CONNECT_TIMEOUT;
+    // The HTTP client starts threads: build it on the first cache miss, not when the provider is
+    // constructed (offline verification and the CLI's start-up never need it).
+    CollateralFetcher lazy =
+        new CollateralFetcher() {
+          private volatile HttpCollateralFetcher http;
+
+          @Override
+          public CollateralItem fetch(URI url) throws CollateralException {
+            HttpCollateralFetcher h = http;
+            if (h == null) {
+              synchronized (this) {
+                if (http == null) {
+                  http = new HttpCollateralFetcher(connect, t);
+                }
+                h = http;
+              }
+            }
+            return h.fetch(url);
+          }
+        };
+    Collateral collateral = new Collateral(new CollateralCache(settings.collateralCache()), lazy);
     return new PcsCollateralSource(collateral, settings.pcs(), settings.fetchCollateral());
   }
 

@@ -87,6 +87,8 @@ public final class TdxVerifier {
   private final Memo<Boolean> verifiedQeReports = new Memo<>(1024);
   private final Memo<Object> verifiedCollateral = new Memo<>(256);
   private final Memo<X509CRL> parsedCrls = new Memo<>(64);
+  private final Memo<List<X509Certificate>> issuerChains = new Memo<>(64);
+  private final Memo<PckExtensions> pckExtensions = new Memo<>(256);
 
   /**
    * Creates a verifier.
@@ -310,7 +312,12 @@ public final class TdxVerifier {
     s.pckChain = path;
     s.pck = leaf;
     try {
-      s.ext = PckExtensions.of(leaf);
+      byte[] leafDer = Certs.der(leaf);
+      s.ext = pckExtensions.get(leafDer);
+      if (s.ext == null) {
+        s.ext = PckExtensions.of(leaf);
+        pckExtensions.put(leafDer, s.ext);
+      }
       ev.pass(
           "pck.extensions",
           "SGX extensions with FMSPC, PCE-ID and TCB",
@@ -598,7 +605,12 @@ public final class TdxVerifier {
     }
     List<X509Certificate> chain;
     try {
-      chain = chains.verify(Certs.read(signed.issuerChain()), anchors, at);
+      List<X509Certificate> issuers = issuerChains.get(signed.issuerChain());
+      if (issuers == null) {
+        issuers = Certs.read(signed.issuerChain());
+        issuerChains.put(signed.issuerChain(), issuers);
+      }
+      chain = chains.verify(issuers, anchors, at);
     } catch (ChainException e) {
       throw new CollateralFormatException(what + " issuer chain: " + e.getMessage(), e);
     }

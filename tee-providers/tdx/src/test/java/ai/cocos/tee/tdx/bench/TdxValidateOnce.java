@@ -1,0 +1,43 @@
+package ai.cocos.tee.tdx.bench;
+
+import ai.cocos.api.tee.Evidence;
+import ai.cocos.api.tee.Verdict;
+import ai.cocos.api.tee.VerificationRequest;
+import ai.cocos.attestation.PolicyDocument;
+import ai.cocos.tee.tdx.TdxProvider;
+import ai.cocos.tee.tdx.TdxSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What {@code cocos-cli attestation validate <quote> --platform tdx --policy <file> --offline} does
+ * in this provider, as a fresh process: read the quote, collateral and policy, verify once, print
+ * the verdict, exit 0 only on a pass. The bench script times whole processes of it.
+ *
+ * <pre>java -cp ... ai.cocos.tee.tdx.bench.TdxValidateOnce QUOTE COLLATERAL_JSON POLICY AT</pre>
+ */
+public final class TdxValidateOnce {
+  private TdxValidateOnce() {}
+
+  /**
+   * Verifies once.
+   *
+   * @param args quote file, collateral JSON file, policy file, verification time (ISO-8601)
+   * @throws Exception on unreadable files
+   */
+  public static void main(String[] args) throws Exception {
+    Evidence e =
+        new Evidence(
+            "tdx",
+            Files.readAllBytes(Path.of(args[0])),
+            Map.of(TdxProvider.COLLATERAL, Files.readAllBytes(Path.of(args[1]))));
+    VerificationRequest r =
+        new VerificationRequest(
+            e, PolicyDocument.read(Path.of(args[2])), Instant.parse(args[3]), true);
+    Verdict v = new TdxProvider(TdxSettings.defaults().withCollateralCache(null)).verify(r);
+    System.out.println((v.passed() ? "PASS" : "FAIL") + " " + v.findings().size() + " findings");
+    System.exit(v.passed() ? 0 : 1);
+  }
+}
