@@ -184,6 +184,15 @@ public final class DockerRunner implements WorkloadRunner {
     // Quick and local: the header scan reads no layer data.
     ImageArchive archive = ImageArchive.read(algorithm);
     requireSocket(client.socket());
+    if (spec.requirements().isPresent()) {
+      LOG.log(
+          Level.INFO,
+          () ->
+              "computation "
+                  + spec.computationId()
+                  + ": the requirements file is not used by the docker runner (the image holds"
+                  + " what the algorithm needs)");
+    }
     String name = containerName(spec.computationId());
     if (!names.add(name)) {
       throw new RunnerException(

@@ -66,6 +66,7 @@ final class DockerWorkload implements Workload {
   private final Object engineLock = new Object();
   private volatile String step = "preparing";
   private volatile UnixHttpConnection loading;
+  private volatile UnixHttpConnection waiting;
   private volatile String containerId;
   private volatile boolean createUncertain;
   private boolean started; // guarded by engineLock
@@ -200,6 +201,11 @@ final class DockerWorkload implements Workload {
         LOG.log(
             Level.ERROR,
             "container " + containerName + " could not be killed: " + again.getMessage());
+        // An engine that answers nothing: stop waiting for it, so the run still ends.
+        UnixHttpConnection w = waiting;
+        if (w != null) {
+          w.close();
+        }
       }
     }
   }
@@ -246,7 +252,10 @@ final class DockerWorkload implements Workload {
       step = "running";
       long code;
       try (UnixHttpConnection wait = client.connect()) {
+        waiting = wait;
         code = client.waitContainer(wait, containerId);
+      } finally {
+        waiting = null;
       }
       step = "collecting the output";
       drain(pump, attach);
@@ -391,13 +400,19 @@ final class DockerWorkload implements Workload {
     }
   }
 
+  /**
+   * Starts the container. No lock is held during the call (the timer that ends runs must never wait
+   * on the engine); a stop that arrives while the call is under way is carried out after it.
+   */
   private void start() throws IOException {
-    boolean stopNow;
     synchronized (engineLock) {
       if (stopRequested) {
         throw new IOException("stopped before start");
       }
-      client.startContainer(containerId);
+    }
+    client.startContainer(containerId);
+    boolean stopNow;
+    synchronized (engineLock) {
       started = true;
       stopNow = stopRequested;
     }

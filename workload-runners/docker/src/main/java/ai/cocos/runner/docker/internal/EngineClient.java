@@ -206,7 +206,21 @@ final class EngineClient {
    * @throws IOException if the engine refuses the archive (the message is the engine's)
    */
   List<String> loadImage(UnixHttpConnection c, Path archive) throws IOException {
-    c.send("POST", api("/images/load?quiet=1"), "application/x-tar", archive);
+    try {
+      c.send("POST", api("/images/load?quiet=1"), "application/x-tar", archive);
+    } catch (IOException e) {
+      // An engine that refuses early closes the upload; its answer says why, if it sent one.
+      if (c.isClosed()) {
+        throw e;
+      }
+      int status;
+      try {
+        status = c.readHead();
+      } catch (IOException none) {
+        throw e;
+      }
+      throw error("POST /images/load", status, c.readBody(MAX_RESPONSE_BYTES));
+    }
     int status = c.readHead();
     byte[] body = c.readBody(MAX_RESPONSE_BYTES);
     if (status != 200) {
@@ -439,7 +453,8 @@ final class EngineClient {
       int status = c.readHead();
       return new Response(status, c.readBody(MAX_RESPONSE_BYTES));
     } catch (IOException e) {
-      if (watchdog.isDone()) {
+      // Only the watchdog closes the connection before the finally block does.
+      if (c.isClosed()) {
         throw new EngineException(
             0,
             "the container engine at "

@@ -122,6 +122,32 @@ class CheckHostTest {
   }
 
   @Test
+  void engineThatNeverAnswersIsGivenUpOn() throws Exception {
+    Path sock = serve(path -> null); // reads the request, answers nothing
+    runner =
+        new DockerRunner(
+            new DockerSettings(
+                "unix://" + sock,
+                "none",
+                0,
+                0,
+                0,
+                "",
+                false,
+                true,
+                2,
+                Duration.ofSeconds(1),
+                65536));
+    long t0 = System.nanoTime();
+
+    RunnerUnavailableException e =
+        assertThrows(RunnerUnavailableException.class, runner::checkHost);
+
+    assertTrue(e.getMessage().contains("did not answer GET /_ping within 1 s"), e.getMessage());
+    assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "gave up within seconds");
+  }
+
+  @Test
   void engineTooOld() throws Exception {
     Path sock =
         serve(
@@ -191,7 +217,12 @@ class CheckHostTest {
                   }
                   String target = head.toString().split(" ")[1];
                   String path = target.replaceFirst("^/v[0-9.]+", "").replaceFirst("\\?.*", "");
-                  c.write(ByteBuffer.wrap(answer.apply(path).getBytes(StandardCharsets.UTF_8)));
+                  String reply = answer.apply(path);
+                  if (reply == null) {
+                    in.read(); // hold the connection until the client gives up
+                    continue;
+                  }
+                  c.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
                 } catch (IOException e) {
                   return;
                 }
