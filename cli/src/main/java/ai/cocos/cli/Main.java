@@ -50,12 +50,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DataCommand.class,
       ResultCommand.class,
       HealthCommand.class,
+      AttestationCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%n",
     footer = {
-      "Not yet in this build: attestation.",
-      "",
       "Environment, manager (computations, create-vm, remove-vm):",
       "  MANAGER_GRPC_URL              HOST:PORT (default localhost:7001)",
       "  MANAGER_GRPC_TIMEOUT          deadline of each call (default 60s)",

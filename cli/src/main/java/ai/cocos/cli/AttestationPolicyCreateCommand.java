@@ -1,0 +1,193 @@
+package ai.cocos.cli;
+
+import ai.cocos.api.tee.AttestationException;
+import ai.cocos.api.tee.Evidence;
+import ai.cocos.api.tee.Policy;
+import ai.cocos.api.tee.TeeProvider;
+import ai.cocos.attestation.PolicyDocument;
+import ai.cocos.attestation.PolicyException;
+import ai.cocos.tee.tdx.TdxPolicyTemplate;
+import ai.cocos.tee.vtpm.VtpmPolicyTemplates;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code cocos-cli attestation policy create}: a policy pinning what evidence measured. */
+@Command(
+    name = "create",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    header = "Write a policy that pins what given evidence measured.",
+    descriptionHeading = "%n",
+    optionListHeading = "%nOptions:%n",
+    description = {
+      "Reads evidence you trust (e.g. from a VM you launched yourself) and writes a policy"
+          + " accepting exactly what it measured: the SNP launch digest, host data and TCB; the"
+          + " TDX MRTD, RTMRs and TCB; the vTPM's boot PCRs. Debug is always forbidden. The"
+          + " nonce/report data is never pinned (it changes per request): add report_data or"
+          + " vtpm.nonce when you validate fresh evidence. Review the policy before use.",
+      "",
+      "SEV-SNP and vTPM evidence must verify cryptographically first (at --at), so nothing"
+          + " unproven is pinned; TDX quotes are pinned as read: validate them too."
+    },
+    footerHeading = "%nExample:%n",
+    footer = {"  cocos-cli attestation policy create snp --from evidence.json -o policy.json"},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:the policy was written",
+      "1:the evidence cannot be read or does not verify",
+      "2:usage error"
+    })
+final class AttestationPolicyCreateCommand extends LocalCommand {
+  @Parameters(
+      index = "0",
+      paramLabel = "PLATFORM",
+      description = "snp, tdx, vtpm, azure-snp-vtpm, azure-tdx-vtpm or emulated.")
+  String platform;
+
+  @Option(
+      names = "--from",
+      required = true,
+      paramLabel = "EVIDENCE",
+      description = "The evidence: a cocos-evidence file, or a raw report/quote of PLATFORM.")
+  Path from;
+
+  @Option(
+      names = "--certs",
+      paramLabel = "FILE",
+      arity = "1..*",
+      description = "Certificates and collateral to add to the evidence (as for validate).")
+  List<Path> certs = new ArrayList<>();
+
+  @Option(
+      names = "--attach",
+      paramLabel = "NAME=FILE",
+      description = "Add FILE to the evidence as attachment NAME.")
+  List<String> attach = new ArrayList<>();
+
+  @Option(
+      names = "--at",
+      paramLabel = "TIME",
+      description = "Verify the evidence as of this time (ISO-8601; default: now).")
+  String at;
+
+  @Option(names = "--offline", description = "Never fetch collateral: evidence and cache only.")
+  boolean offline;
+
+  @Option(
+      names = "--collateral",
+      paramLabel = "DIR",
+      description = "The collateral cache or offline bundle folder (as for validate).")
+  Path collateral;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      description = "Write the policy here (default: standard output).")
+  Path output;
+
+  @Option(names = "--force", description = "Replace the output file if it exists.")
+  boolean force;
+
+  @Override
+  int run() throws Failure {
+    if (!AttestationProviders.PLATFORMS.contains(platform)) {
+      throw usage(
+          "PLATFORM: '"
+              + platform
+              + "' is not one of "
+              + String.join(", ", AttestationProviders.PLATFORMS));
+    }
+    Instant when;
+    try {
+      when = AttestationValidateCommand.time(at);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+    Evidence evidence = AttestationInput.read(from, platform, certs, attach).evidence();
+    if (!platform.equals(evidence.platform())) {
+      throw new Failure(
+          from
+              + " holds "
+              + evidence.platform()
+              + " evidence"
+              + (TeeProvider.EMULATED.equals(evidence.platform())
+                  ? " (" + AttestationValidateCommand.EMULATED + ")"
+                  : "")
+              + ", not "
+              + platform
+              + ": a "
+              + platform
+              + " policy is written from "
+              + platform
+              + " evidence");
+    }
+    AttestationProviders providers =
+        AttestationProviders.from(Main.env(spec), collateral, !offline);
+    Policy policy;
+    try {
+      policy =
+          switch (platform) {
+            case TeeProvider.SEV_SNP -> providers.snp().policyFrom(evidence, when, offline);
+            case TeeProvider.TDX -> TdxPolicyTemplate.from(evidence);
+            case TeeProvider.EMULATED -> emulated(providers.provider(platform), evidence, when);
+            default -> VtpmPolicyTemplates.fromEvidence(evidence, when);
+          };
+    } catch (AttestationException | IllegalArgumentException e) {
+      throw new Failure("cannot write a policy from " + from + ": " + e.getMessage());
+    }
+    String text;
+    try {
+      text = PolicyDocument.standard().write(policy);
+    } catch (PolicyException e) {
+      throw new Failure("the policy written from " + from + " is invalid: " + e.getMessage());
+    }
+    if (output == null) {
+      out().print(text);
+      out().flush();
+    } else {
+      LocalFiles.write(output, text.getBytes(StandardCharsets.UTF_8), false, force);
+      out().println(output.toAbsolutePath().normalize());
+      out().flush();
+    }
+    if (TeeProvider.EMULATED.equals(platform)) {
+      err()
+          .println(
+              AttestationValidateCommand.EMULATED
+                  + ": this policy accepts emulated evidence only, never use it for real secrets");
+      err().flush();
+    }
+    return 0;
+  }
+
+  /**
+   * The emulated provider's policy template: its public {@code policyFrom(Evidence, Instant,
+   * boolean)}, called reflectively because the emulated jar is optional on this class path.
+   */
+  private Policy emulated(TeeProvider provider, Evidence evidence, Instant when)
+      throws Failure, AttestationException {
+    try {
+      Object p =
+          provider
+              .getClass()
+              .getMethod("policyFrom", Evidence.class, Instant.class, boolean.class)
+              .invoke(provider, evidence, when, true);
+      return (Policy) p;
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof AttestationException a) {
+        throw a;
+      }
+      throw new Failure("the emulated provider failed: " + e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new Failure(
+          "the emulated provider on this class path writes no policies (no policyFrom method)");
+    }
+  }
+}
