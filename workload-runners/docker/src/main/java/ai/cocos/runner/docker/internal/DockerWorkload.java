@@ -64,14 +64,14 @@ final class DockerWorkload implements Workload {
   private final CompletableFuture<RunResult> result = new CompletableFuture<>();
   private final AtomicReference<Outcome> ending = new AtomicReference<>();
   private final Object engineLock = new Object();
-  private volatile String step = "preparing";
+  private volatile String step = "connecting to the engine";
   private volatile UnixHttpConnection loading;
   private volatile UnixHttpConnection waiting;
   private volatile String containerId;
   private volatile boolean createUncertain;
   private boolean started; // guarded by engineLock
   private boolean stopRequested; // guarded by engineLock
-  private ScheduledFuture<?> limit;
+  private volatile ScheduledFuture<?> limit;
 
   /**
    * Prepares a run; {@link #begin()} starts it.
@@ -132,8 +132,13 @@ final class DockerWorkload implements Workload {
    * @throws RejectedExecutionException if the runner is shutting down; nothing was started then
    */
   void begin() {
-    executor.execute(this::supervise);
     limit = timer.schedule(() -> end(Outcome.TIMED_OUT), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      executor.execute(this::supervise);
+    } catch (RejectedExecutionException e) {
+      limit.cancel(false);
+      throw e;
+    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.cocos.api.runner.RunResult;
 import ai.cocos.api.runner.RunSpec;
 import ai.cocos.api.runner.RunnerUnavailableException;
 import ai.cocos.runner.support.testing.RecordingSink;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +92,45 @@ class CheckHostTest {
             RunnerUnavailableException.class, () -> runner.start(spec, new RecordingSink()));
 
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+  }
+
+  @Test
+  void engineGoneAfterTheCheckFailsTheRunNamingTheSocket() throws Exception {
+    // A socket file whose server has gone: what a crashed engine leaves behind.
+    Path sock = serve(path -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK");
+    server.close();
+    runner = new DockerRunner(DockerSettings.defaults("unix://" + sock));
+    Path work = Files.createDirectories(dir.resolve("w"));
+    Files.createDirectories(work.resolve("datasets"));
+    Files.createDirectories(work.resolve("results"));
+    TestImages.write(work.resolve("algo"), new TestImages.Spec().script("true"));
+    RunSpec spec =
+        new RunSpec(
+            "c1",
+            work.resolve("algo"),
+            Optional.empty(),
+            List.of(),
+            work,
+            work.resolve("datasets"),
+            work.resolve("results"),
+            Duration.ofSeconds(5),
+            Map.of());
+
+    RunResult r =
+        runner
+            .start(spec, new RecordingSink())
+            .result()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+
+    assertEquals(RunResult.Outcome.FAILED, r.outcome());
+    assertTrue(
+        r.reason()
+            .startsWith(
+                "docker run failed connecting to the engine: the container engine at unix://"
+                    + sock
+                    + " (AGENT_DOCKER_HOST) is unreachable or broke off:"),
+        r.reason());
   }
 
   @Test
