@@ -75,10 +75,14 @@ public final class DockerRunner implements WorkloadRunner {
       "start a container engine (dockerd, or 'podman system service --time=0"
           + " unix:///var/run/docker.sock') or point AGENT_DOCKER_HOST at its socket";
 
+  /** The longest the host check waits for one engine answer. */
+  static final Duration CHECK_TIMEOUT = Duration.ofSeconds(5);
+
   private static final System.Logger LOG = System.getLogger(DockerRunner.class.getName());
 
   private final DockerSettings settings;
   private final EngineClient client;
+  private final EngineClient checker;
   private final ScheduledExecutorService timer;
   private final RunningWorkloads running = new RunningWorkloads(TYPE);
   private final Set<String> names = ConcurrentHashMap.newKeySet();
@@ -113,6 +117,11 @@ public final class DockerRunner implements WorkloadRunner {
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
     this.client = new EngineClient(settings.host(), settings.apiTimeout(), timer);
+    // The host check runs while the plugin registry binds the runner: a hung engine must not hold
+    // that up for long.
+    Duration check =
+        settings.apiTimeout().compareTo(CHECK_TIMEOUT) < 0 ? settings.apiTimeout() : CHECK_TIMEOUT;
+    this.checker = new EngineClient(settings.host(), check, timer);
   }
 
   @Override
@@ -131,8 +140,8 @@ public final class DockerRunner implements WorkloadRunner {
     Path socket = client.socket();
     requireSocket(socket);
     try {
-      client.ping();
-      String engine = client.negotiate();
+      checker.ping();
+      String engine = checker.negotiate();
       LOG.log(Level.INFO, () -> "docker runner: " + engine + " at " + settings.host());
     } catch (IOException e) {
       throw new RunnerUnavailableException(
