@@ -1,5 +1,6 @@
 package ai.cocos.attestation;
 
+import ai.cocos.attestation.internal.Der;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -73,6 +74,10 @@ public final class Certs {
       if (in.available() != 0 || !MessageDigest.isEqual(c.getEncoded(), der)) {
         throw new ChainException("certificate has bytes after its DER encoding");
       }
+      if (!Der.signatureBitsAligned(der)) {
+        throw new ChainException(
+            "malformed X.509 certificate: the signature BIT STRING has" + " unused bits");
+      }
       return c;
     } catch (CertificateException e) {
       throw new ChainException("malformed X.509 certificate: " + e.getMessage(), e);
@@ -93,6 +98,9 @@ public final class Certs {
     }
     try {
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
+      if (!Der.signatureBitsAligned(b.get(0))) {
+        throw new ChainException("malformed CRL: the signature BIT STRING has unused bits");
+      }
       return (X509CRL) cf.generateCRL(new ByteArrayInputStream(b.get(0)));
     } catch (CertificateException | CRLException e) {
       throw new ChainException("malformed CRL: " + e.getMessage(), e);

@@ -97,4 +97,50 @@ public final class Der {
         ? null
         : new String(c, tag == UTF8_STRING ? StandardCharsets.UTF_8 : StandardCharsets.US_ASCII);
   }
+
+  /**
+   * The signature BIT STRING of a signed X.509 structure (certificate or CRL: {@code SEQUENCE {
+   * tbs, algorithm, BIT STRING }}) has zero unused bits. The JDK's parser tolerates other values,
+   * which would let a byte outside the signed part change unnoticed.
+   *
+   * @param der the certificate or CRL
+   * @return {@code true} if the third element is a BIT STRING whose unused-bits byte is 0
+   */
+  public static boolean signatureBitsAligned(byte[] der) {
+    int[] outer = header(der, 0);
+    if (outer == null || (der[0] & 0xff) != 0x30) {
+      return false;
+    }
+    int at = outer[0];
+    for (int i = 0; i < 2; i++) {
+      int[] h = header(der, at);
+      if (h == null) {
+        return false;
+      }
+      at = h[0] + h[1];
+    }
+    int[] bits = header(der, at);
+    return bits != null && (der[at] & 0xff) == 0x03 && bits[1] > 0 && der[bits[0]] == 0;
+  }
+
+  /** The content offset and length of the TLV at {@code at}, or null. */
+  private static int[] header(byte[] der, int at) {
+    if (at + 2 > der.length) {
+      return null;
+    }
+    int len = der[at + 1] & 0xff;
+    int off = at + 2;
+    if (len >= 0x80) {
+      int n = len & 0x7f;
+      if (n == 0 || n > 3 || off + n > der.length) {
+        return null;
+      }
+      len = 0;
+      for (int i = 0; i < n; i++) {
+        len = (len << 8) | (der[off + i] & 0xff);
+      }
+      off += n;
+    }
+    return off + len > der.length ? null : new int[] {off, len};
+  }
 }

@@ -7,6 +7,7 @@ import ai.cocos.api.tee.VerificationRequest;
 import ai.cocos.attestation.Certs;
 import ai.cocos.attestation.ChainException;
 import ai.cocos.attestation.ChainVerifier;
+import ai.cocos.attestation.Ecdsa;
 import ai.cocos.attestation.Evaluation;
 import ai.cocos.attestation.PolicyRules;
 import ai.cocos.attestation.PolicySchema;
@@ -15,8 +16,6 @@ import ai.cocos.attestation.collateral.CollateralException;
 import ai.cocos.attestation.collateral.CollateralItem;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.Signature;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -464,18 +463,20 @@ public final class SnpVerifier {
           "the " + keyName + " certificate chain does not verify: " + e.getMessage());
     }
 
-    // The report signature, checked every time (never cached).
-    boolean sigOk = verifySignature(signerCert, r);
+    // The report signature, checked every time (never cached), and only under a trusted key.
+    boolean sigOk = path != null && verifySignature(signerCert, r);
     ev.check(
         "report.signature",
         sigOk,
         "an ECDSA P-384 signature by the " + keyName,
-        sigOk ? "valid" : "invalid",
-        sigOk
-            ? "the report is signed by the " + keyName
-            : "the report signature does not verify under the "
-                + keyName
-                + ": the report was altered or signed by another key");
+        path == null ? "not checked" : sigOk ? "valid" : "invalid",
+        path == null
+            ? "the report signature proves nothing under an untrusted " + keyName
+            : sigOk
+                ? "the report is signed by the " + keyName
+                : "the report signature does not verify under the "
+                    + keyName
+                    + ": the report was altered or signed by another key");
 
     // The chip: a VCEK is bound to one chip by hwID; a VLEK to a cloud provider.
     boolean chipOk = true;
@@ -737,14 +738,7 @@ public final class SnpVerifier {
   }
 
   private static boolean verifySignature(X509Certificate signer, SnpReport r) {
-    try {
-      Signature s = Signature.getInstance("SHA384withECDSAinP1363Format");
-      s.initVerify(signer.getPublicKey());
-      s.update(r.signedBytes());
-      return s.verify(r.signatureP1363());
-    } catch (GeneralSecurityException | RuntimeException e) {
-      return false;
-    }
+    return Ecdsa.verifyP1363(signer.getPublicKey(), r.signedBytes(), r.signatureP1363());
   }
 
   private static boolean checkChip(
