@@ -123,7 +123,7 @@ class AgentAssemblyIT {
               .output()
               .contains(
                   "AGENT_RUNNERS names runner 'cobol', which this agent assembly does not ship"
-                      + " (available: bin)"),
+                      + " (available: bin, docker, python, wasm)"),
           agent.output());
     }
   }

@@ -8,6 +8,7 @@ import ai.cocos.agent.ComputationService;
 import ai.cocos.agent.State;
 import ai.cocos.api.computation.Manifest;
 import ai.cocos.api.plugin.PluginRegistry;
+import ai.cocos.api.runner.RunnerUnavailableException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -125,6 +126,19 @@ public final class AgentRuntime implements Agent {
                 + " is in state "
                 + current.state()
                 + "; stop it, or wait until its results are fetched or expire");
+      }
+      try {
+        // Refuse now what could never run, before any party uploads a byte. The runner is looked
+        // up again when the run starts (runners may be updated meanwhile).
+        runners.runner(manifest.algorithm().type());
+      } catch (RunnerUnavailableException e) {
+        throw new AgentException(
+            Kind.REJECTED,
+            "manifest refused: its algorithm type '"
+                + manifest.algorithm().type()
+                + "' cannot run on this agent: "
+                + e.getMessage(),
+            e);
       }
       current = Computation.create(manifest, settings, clock, space, runners, executor, listeners);
       LOG.log(Level.INFO, "computation " + manifest.id() + " started");

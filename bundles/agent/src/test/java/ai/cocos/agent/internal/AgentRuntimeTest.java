@@ -140,6 +140,39 @@ class AgentRuntimeTest {
   }
 
   @Test
+  void aManifestNoInstalledRunnerServesIsRefusedBeforeAnyUpload() throws Exception {
+    Map<String, Object> c = new HashMap<>();
+    c.put("workDir", tmp.resolve("agent").toString());
+    AgentRuntime agent = new AgentRuntime(config(c), registry(new HoldingRunner()));
+    try {
+      ai.cocos.api.computation.Manifest bin =
+          TestSupport.manifest(TestSupport.newId(), TestSupport.utf8("x"), List.of(), List.of());
+      ai.cocos.api.computation.Manifest python =
+          new ai.cocos.api.computation.Manifest(
+              bin.id(),
+              bin.name(),
+              bin.description(),
+              bin.datasets(),
+              new ai.cocos.api.computation.AlgorithmSpec(
+                  bin.algorithm().hash(), bin.algorithm().userKey(), "python", List.of()),
+              bin.resultConsumers(),
+              bin.agentConfig());
+      ai.cocos.agent.AgentException e =
+          assertThrows(ai.cocos.agent.AgentException.class, () -> agent.start(python));
+      assertEquals(
+          "manifest refused: its algorithm type 'python' cannot run on this agent: runner"
+              + " 'python' is not installed (installed: "
+              + new HoldingRunner().type()
+              + ")",
+          e.getMessage());
+      assertTrue(agent.current().isEmpty(), "nothing was started");
+      assertFalse(Files.exists(tmp.resolve("agent").resolve(python.id())));
+    } finally {
+      agent.deactivate();
+    }
+  }
+
+  @Test
   void bndDeclaresTheComponentItsConfigurationAndTheExport() throws Exception {
     Attributes main;
     try (InputStream in = Files.newInputStream(CLASSES.resolve("META-INF/MANIFEST.MF"))) {

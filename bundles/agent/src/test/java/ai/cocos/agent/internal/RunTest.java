@@ -26,6 +26,7 @@ import ai.cocos.agent.State;
 import ai.cocos.agent.Upload;
 import ai.cocos.api.computation.Manifest;
 import ai.cocos.api.runner.RunnerUnavailableException;
+import ai.cocos.api.runner.WorkloadRunner;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -255,9 +256,16 @@ class RunTest {
   }
 
   @Test
-  void aMissingRunnerFailsTheRunByName() throws Exception {
+  void aRunnerGoneBeforeTheRunFailsTheRunByName() throws Exception {
+    WorkloadRunner[] present = {lookup.runner("bin")};
+    // There when the manifest arrived (the agent checks then), uninstalled before the run.
     lookup =
         type -> {
+          if (present[0] != null) {
+            WorkloadRunner r = present[0];
+            present[0] = null;
+            return r;
+          }
           throw RunnerUnavailableException.notInstalled(type, List.of("wasm"));
         };
     Computation c = runToStart(JOIN, List.of());
