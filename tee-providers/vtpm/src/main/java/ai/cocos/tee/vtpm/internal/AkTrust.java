@@ -149,6 +149,49 @@ final class AkTrust {
         sameKey
             ? "the AK certificate certifies the key that signed the quote"
             : "the AK certificate certifies another key than the one that signed the quote");
+    try {
+      Verified ok = verified(leaf, supplied, roots, at);
+      ev.pass(
+          ROOTS_RULE,
+          expected,
+          ok.rootSha256(),
+          "the AK certificate chains to the pinned root " + ok.rootName());
+      ev.claim("vtpm.ak.root.sha256", ok.rootSha256());
+    } catch (ChainException e) {
+      ev.fail(ROOTS_RULE, expected, "chain not verified", e.getMessage());
+    }
+    ev.claim("vtpm.ak.certificate.issuer", leaf.getIssuerX500Principal().getName());
+    ev.claim("vtpm.ak.certificate.subject", leaf.getSubjectX500Principal().getName());
+  }
+
+  /**
+   * A verified chain: its root, and the time window in which every certificate of the path is valid
+   * (the only part of the result that depends on the verification time).
+   */
+  record Verified(String rootSha256, String rootName, Instant notBefore, Instant notAfter) {}
+
+  /** Verified chains by their exact inputs (leaf, supplied certificates, pinned roots). */
+  private static final ContentCache<Verified> CHAINS = new ContentCache<>(256);
+
+  /**
+   * Verifies the chain, or reuses the verification of exactly the same certificates and pins when
+   * the time is inside the window where every certificate of that path is valid. Signatures, names
+   * and constraints do not depend on the time; validity is re-checked against the window.
+   */
+  static Verified verified(
+      X509Certificate leaf, List<X509Certificate> supplied, List<String> roots, Instant at)
+      throws ChainException {
+    java.io.ByteArrayOutputStream key = new java.io.ByteArrayOutputStream();
+    key.writeBytes(Certs.der(leaf));
+    for (X509Certificate c : supplied) {
+      key.writeBytes(Certs.der(c));
+    }
+    key.writeBytes(String.join(",", roots).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    byte[] k = key.toByteArray();
+    Verified hit = CHAINS.peek(k);
+    if (hit != null && !at.isBefore(hit.notBefore()) && !at.isAfter(hit.notAfter())) {
+      return hit;
+    }
     List<X509Certificate> pool = new ArrayList<>(supplied);
     pool.addAll(shipped());
     List<X509Certificate> anchors = new ArrayList<>();
@@ -157,20 +200,19 @@ final class AkTrust {
         anchors.add(c);
       }
     }
-    try {
-      List<X509Certificate> path = verify(leaf, pool, anchors, at);
-      X509Certificate root = path.get(path.size() - 1);
-      ev.pass(
-          ROOTS_RULE,
-          expected,
-          Certs.sha256(root),
-          "the AK certificate chains to the pinned root " + ChainVerifier.name(root));
-      ev.claim("vtpm.ak.root.sha256", Certs.sha256(root));
-    } catch (ChainException e) {
-      ev.fail(ROOTS_RULE, expected, "chain not verified", e.getMessage());
+    List<X509Certificate> path = verify(leaf, pool, anchors, at);
+    Instant from = Instant.MIN;
+    Instant to = Instant.MAX;
+    for (X509Certificate c : path) {
+      Instant nb = c.getNotBefore().toInstant();
+      Instant na = c.getNotAfter().toInstant();
+      from = nb.isAfter(from) ? nb : from;
+      to = na.isBefore(to) ? na : to;
     }
-    ev.claim("vtpm.ak.certificate.issuer", leaf.getIssuerX500Principal().getName());
-    ev.claim("vtpm.ak.certificate.subject", leaf.getSubjectX500Principal().getName());
+    X509Certificate root = path.get(path.size() - 1);
+    Verified v = new Verified(Certs.sha256(root), ChainVerifier.name(root), from, to);
+    CHAINS.put(k, v);
+    return v;
   }
 
   /**

@@ -138,7 +138,7 @@ public final class AzureVerifier {
               att,
               VtpmAttachments.SIGNATURE,
               VtpmAttachments.SIGNATURE_RAW,
-              PcrValues.parse(QuoteBundle.required(att, VtpmAttachments.PCRS)));
+              PcrValues.parseCached(QuoteBundle.required(att, VtpmAttachments.PCRS)));
       Optional<java.security.PublicKey> ak =
           runtime == null ? Optional.empty() : Optional.of(runtime.akPub());
       ak.ifPresent(k -> QuoteEvaluation.akClaims(ev, k, Optional.empty()));

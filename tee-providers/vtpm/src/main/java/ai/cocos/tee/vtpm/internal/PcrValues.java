@@ -15,7 +15,30 @@ import java.util.TreeMap;
 public final class PcrValues {
   private static final HexFormat HEX = HexFormat.of();
 
+  /** Decoded documents by content: a platform's PCRs repeat from quote to quote. */
+  private static final ContentCache<Map<Integer, Map<Integer, byte[]>>> CACHE =
+      new ContentCache<>(256);
+
   private PcrValues() {}
+
+  /**
+   * Parses the JSON, reusing the result for identical bytes. The result is unmodifiable and its
+   * arrays must not be written to.
+   *
+   * @param json the document
+   * @return values by bank and index
+   * @throws MalformedException naming the bank or index that is wrong
+   */
+  static Map<Integer, Map<Integer, byte[]>> parseCached(byte[] json) throws MalformedException {
+    return CACHE.get(json, PcrValues::parseUnmodifiable);
+  }
+
+  private static Map<Integer, Map<Integer, byte[]>> parseUnmodifiable(byte[] json)
+      throws MalformedException {
+    Map<Integer, Map<Integer, byte[]>> out = new LinkedHashMap<>();
+    parse(json).forEach((k, v) -> out.put(k, Map.copyOf(v)));
+    return Map.copyOf(out);
+  }
 
   /**
    * Parses the JSON.
@@ -58,10 +81,23 @@ public final class PcrValues {
   }
 
   private static int index(String bank, String key) throws MalformedException {
-    if (!key.matches("0|[1-9][0-9]?") || Integer.parseInt(key) >= TcgEventLog.PCR_COUNT) {
+    int n = key.length() == 1 || (key.length() == 2 && key.charAt(0) != '0') ? parseIndex(key) : -1;
+    if (n < 0 || n >= TcgEventLog.PCR_COUNT) {
       throw new MalformedException("pcrs." + bank + ": \"" + key + "\" is not a PCR index 0-23");
     }
-    return Integer.parseInt(key);
+    return n;
+  }
+
+  private static int parseIndex(String key) {
+    int n = 0;
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
   }
 
   private static byte[] value(String bank, int alg, Object v) throws MalformedException {

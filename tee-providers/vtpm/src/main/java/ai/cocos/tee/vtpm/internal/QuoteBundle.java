@@ -75,7 +75,8 @@ public record QuoteBundle(
 
   private static QuoteBundle decodeRaw(byte[] report, Map<String, byte[]> att)
       throws MalformedException {
-    Map<Integer, Map<Integer, byte[]>> pcrs = PcrValues.parse(required(att, VtpmAttachments.PCRS));
+    Map<Integer, Map<Integer, byte[]>> pcrs =
+        PcrValues.parseCached(required(att, VtpmAttachments.PCRS));
     List<RawQuote> quotes = new ArrayList<>();
     quotes.add(quote(report, att, VtpmAttachments.SIGNATURE, VtpmAttachments.SIGNATURE_RAW, pcrs));
     for (int n = 1; att.containsKey(VtpmAttachments.QUOTE_PREFIX + n); n++) {
@@ -90,7 +91,7 @@ public record QuoteBundle(
               att,
               VtpmAttachments.SIGNATURE + "." + n,
               VtpmAttachments.SIGNATURE_RAW + "." + n,
-              p == null ? pcrs : PcrValues.parse(p)));
+              p == null ? pcrs : PcrValues.parseCached(p)));
     }
     byte[] ak = att.get(VtpmAttachments.AK_PUB);
     Optional<byte[]> akPublic = Optional.empty();
@@ -170,12 +171,21 @@ public record QuoteBundle(
   }
 
   private static X509Certificate cert(byte[] bytes, String what) throws MalformedException {
-    try {
-      return Certs.readOne(bytes);
-    } catch (ChainException e) {
-      throw new MalformedException(what + ": " + e.getMessage());
-    }
+    return CERTS.get(
+        bytes,
+        b -> {
+          try {
+            X509Certificate c = Certs.readOne(b);
+            StrictDer.checkCertificate(Certs.der(c));
+            return c;
+          } catch (ChainException e) {
+            throw new MalformedException(what + ": " + e.getMessage());
+          }
+        });
   }
+
+  /** Parsed certificates by exact bytes (X509Certificate is immutable). */
+  private static final ContentCache<X509Certificate> CERTS = new ContentCache<>(256);
 
   private static List<X509Certificate> chain(byte[] bytes) throws MalformedException {
     if (bytes == null) {

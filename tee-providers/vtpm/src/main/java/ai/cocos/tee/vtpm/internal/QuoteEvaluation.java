@@ -103,33 +103,50 @@ final class QuoteEvaluation {
    * qualified names). Without this, the attributes of a TPMT_PUBLIC shipped next to the quote are
    * only the sender's say-so.
    */
-  private void qualifiedSigner(TpmsAttest a, TpmtPublic ak) {
+  /** The qualified names a public area has as a primary key, by hierarchy, by exact bytes. */
+  private static final ContentCache<Map<String, byte[]>> QUALIFIED = new ContentCache<>(256);
+
+  private static Map<String, byte[]> qualifiedNames(TpmtPublic ak) {
+    try {
+      return QUALIFIED.get(ak.encoded(), b -> computeQualifiedNames(ak));
+    } catch (MalformedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, byte[]> computeQualifiedNames(TpmtPublic ak) {
     byte[] name = ak.name();
-    String found = HEX.formatHex(a.qualifiedSigner());
+    Map<String, byte[]> out = new LinkedHashMap<>();
     for (Map.Entry<Integer, String> h : HIERARCHIES.entrySet()) {
       MessageDigest md = TpmAlg.digest(ak.nameAlg());
+      int handle = h.getKey();
       md.update(
           new byte[] {
-            (byte) (h.getKey() >>> 24),
-            (byte) (h.getKey() >>> 16),
-            (byte) (h.getKey() >>> 8),
-            (byte) (int) h.getKey()
+            (byte) (handle >>> 24), (byte) (handle >>> 16), (byte) (handle >>> 8), (byte) handle
           });
       md.update(name);
       byte[] qn = md.digest();
-      byte[] expected = new byte[2 + qn.length];
-      expected[0] = (byte) (ak.nameAlg() >>> 8);
-      expected[1] = (byte) ak.nameAlg();
-      System.arraycopy(qn, 0, expected, 2, qn.length);
-      if (MessageDigest.isEqual(expected, a.qualifiedSigner())) {
+      byte[] full = new byte[2 + qn.length];
+      full[0] = (byte) (ak.nameAlg() >>> 8);
+      full[1] = (byte) ak.nameAlg();
+      System.arraycopy(qn, 0, full, 2, qn.length);
+      out.put(h.getValue(), full);
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  private void qualifiedSigner(TpmsAttest a, TpmtPublic ak) {
+    String found = HEX.formatHex(a.qualifiedSigner());
+    for (Map.Entry<String, byte[]> h : qualifiedNames(ak).entrySet()) {
+      if (MessageDigest.isEqual(h.getValue(), a.qualifiedSigner())) {
         ev.pass(
             "ak.qualified_name",
             "the qualified name of the attestation key",
             found,
             "the quote names this attestation key, a primary key of the "
-                + h.getValue()
+                + h.getKey()
                 + " hierarchy, as its signer");
-        ev.claim("vtpm.ak.hierarchy", h.getValue());
+        ev.claim("vtpm.ak.hierarchy", h.getKey());
         return;
       }
     }

@@ -27,7 +27,21 @@ final class QuoteVerifier {
   /** Smallest RSA attestation key accepted. */
   static final int MIN_RSA_BITS = 2048;
 
+  /** Signature engines per thread: provider look-ups cost more than a warm RSA verification. */
+  private static final ThreadLocal<Map<String, Signature>> ENGINES =
+      ThreadLocal.withInitial(java.util.HashMap::new);
+
   private QuoteVerifier() {}
+
+  private static Signature engine(String algorithm) throws GeneralSecurityException {
+    Map<String, Signature> m = ENGINES.get();
+    Signature s = m.get(algorithm);
+    if (s == null) {
+      s = Signature.getInstance(algorithm);
+      m.put(algorithm, s);
+    }
+    return s;
+  }
 
   /**
    * What a quote showed.
@@ -194,7 +208,7 @@ final class QuoteVerifier {
           }
           bytes = sig.rsa();
           if (sig.sigAlg() == TpmAlg.RSASSA) {
-            v = Signature.getInstance(hash + "withRSA");
+            v = engine(hash + "withRSA");
             v.initVerify(key);
             v.update(data);
             return v.verify(bytes) ? null : "the quote's signature does not verify under the AK";
@@ -228,7 +242,7 @@ final class QuoteVerifier {
           bytes = new byte[2 * size];
           System.arraycopy(r, 0, bytes, 0, size);
           System.arraycopy(s, 0, bytes, size, size);
-          v = Signature.getInstance(hash + "withECDSAinP1363Format");
+          v = engine(hash + "withECDSAinP1363Format");
           v.initVerify(key);
           v.update(data);
           return v.verify(bytes) ? null : "the quote's signature does not verify under the AK";

@@ -1,9 +1,7 @@
 package ai.cocos.tee.vtpm.internal;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * One quote as shipped, before verification: the TPMS_ATTEST bytes, the signature bytes, and the
@@ -21,9 +19,10 @@ public record RawQuote(
   public RawQuote {
     attest = attest.clone();
     signature = signature.clone();
+    // Map.copyOf returns immutable maps as they are: cached PCR documents are not copied again.
     Map<Integer, Map<Integer, byte[]>> copy = new LinkedHashMap<>();
-    pcrs.forEach((k, v) -> copy.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
-    pcrs = Collections.unmodifiableMap(copy);
+    pcrs.forEach((k, v) -> copy.put(k, Map.copyOf(v)));
+    pcrs = Map.copyOf(copy);
   }
 
   @Override

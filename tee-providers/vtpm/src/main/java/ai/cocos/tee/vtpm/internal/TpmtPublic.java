@@ -100,6 +100,20 @@ public record TpmtPublic(
     return out;
   }
 
+  /** Parsed public areas by exact bytes. */
+  private static final ContentCache<TpmtPublic> CACHE = new ContentCache<>(256);
+
+  /**
+   * Parses a TPMT_PUBLIC, reusing the result for identical bytes.
+   *
+   * @param bytes the structure, exactly
+   * @return the parsed public area
+   * @throws MalformedException as {@link #parse}
+   */
+  public static TpmtPublic parseCached(byte[] bytes) throws MalformedException {
+    return CACHE.get(bytes, TpmtPublic::parse);
+  }
+
   /**
    * Parses a TPMT_PUBLIC (not a TPM2B_PUBLIC: no leading size).
    *

@@ -64,7 +64,7 @@ public final class VtpmVerifier {
     Optional<PublicKey> ak = Optional.empty();
     try {
       if (bundle.akPublic().isPresent()) {
-        akPublic = Optional.of(TpmtPublic.parse(bundle.akPublic().get()));
+        akPublic = Optional.of(TpmtPublic.parseCached(bundle.akPublic().get()));
         ak = akPublic.map(TpmtPublic::key);
         attributes(ev, akPublic.get());
       } else if (bundle.akSpki().isPresent()) {
@@ -81,7 +81,6 @@ public final class VtpmVerifier {
     } catch (MalformedException e) {
       ev.fail("ak.public", "the attestation key's public area", "malformed", e.getMessage());
     }
-    ak.ifPresent(k -> QuoteEvaluation.akClaims(ev, k, Optional.empty()));
     QuoteEvaluation quotes = new QuoteEvaluation(ev);
     quotes.quotes(bundle.quotes(), ak, akPublic);
     quotes.eventLog(bundle.eventLog());
@@ -90,7 +89,8 @@ public final class VtpmVerifier {
           "vtpm.tee_attestation",
           "present but not verified under platform vtpm (verify it with its own platform)");
     }
-    akPublic.ifPresent(p -> QuoteEvaluation.akClaims(ev, p.key(), Optional.of(p)));
+    Optional<TpmtPublic> pub = akPublic;
+    ak.ifPresent(k -> QuoteEvaluation.akClaims(ev, k, pub));
     ev.emulation(false, request.policy());
     if (!ev.policyUsable()) {
       return;
