@@ -70,12 +70,37 @@ final class AttestationProviders {
   static AttestationProviders from(Function<String, String> env, Path cacheOption, boolean fetch)
       throws Failure {
     Path cache = cacheOption;
+    if (cache != null && cache.getFileName().toString().endsWith(".zip")) {
+      cache = unzip(cache);
+    }
     if (cache == null) {
       String c = env.apply(CACHE_ENV);
       cache = c != null && !c.isBlank() ? Path.of(c.strip()) : defaultCache(env);
     }
     return new AttestationProviders(
         cache, fetch, url(env, KDS_ENV, AmdKds.DEFAULT), url(env, PCS_ENV, IntelPcs.DEFAULT));
+  }
+
+  /** An offline bundle zip, imported into a temporary folder removed when the JVM exits. */
+  private static Path unzip(Path zip) throws Failure {
+    try {
+      Path dir = java.nio.file.Files.createTempDirectory("cocos-collateral");
+      int n =
+          ai.cocos.attestation.collateral.CollateralBundle.importInto(
+              zip, new CollateralCache(dir));
+      try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+        s.forEach(p -> p.toFile().deleteOnExit());
+      }
+      dir.toFile().deleteOnExit();
+      if (n == 0) {
+        throw new Failure(zip + ": the collateral bundle holds no items");
+      }
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new Failure("cannot unpack " + zip + ": " + e.getMessage());
+    } catch (ai.cocos.attestation.collateral.CollateralException e) {
+      throw new Failure(e.getMessage());
+    }
   }
 
   private static Path defaultCache(Function<String, String> env) {

@@ -51,6 +51,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ResultCommand.class,
       HealthCommand.class,
       AttestationCommand.class,
+      CaBundleCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%n",
