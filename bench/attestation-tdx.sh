@@ -66,5 +66,5 @@ awk -v w="$warm" -v c="$cold" -v j="$jdk" -v p="$p256" 'BEGIN {
   printf "warm verification:  %8.0f /s   (bound: openssl P-256 %0.f/s; ratio %.2f)\n", w, p, w / p;
   printf "cold verification:  %8.0f /s   (bound: openssl P-256 / 10 = %.0f/s; ratio %.2f)\n", c, p / 10, c / (p / 10);
   printf "warm vs full bound: %8.2f      (target >= 0.5 of what the primitives of a full verification allow)\n", w / (p / 10);
-  printf "JDK SunEC P-256:    %8.0f /s   (the JDK verify; the provider uses BouncyCastle lightweight ECDSA)\n", j;
+  printf "JDK SunEC P-256:    %8.0f /s   (the JDK's verify; verification uses bundles/attestation's Ecdsa on BouncyCastle curves)\n", j;
 }'

@@ -7,12 +7,14 @@ import ai.cocos.api.tee.VerificationRequest;
 import ai.cocos.attestation.Certs;
 import ai.cocos.attestation.ChainException;
 import ai.cocos.attestation.ChainVerifier;
+import ai.cocos.attestation.Ecdsa;
 import ai.cocos.attestation.Evaluation;
 import ai.cocos.attestation.Json;
 import ai.cocos.attestation.PolicyRules;
 import ai.cocos.attestation.PolicySchema;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -173,8 +175,10 @@ public final class TdxVerifier {
         "the quote parses");
     claims(ev, q);
 
+    PublicKey attestationKey = P256Keys.fromRaw(q.signature().attestationKey());
     boolean signed =
-        P256.verify(q.signature().attestationKey(), q.signedBytes(), q.signature().signature());
+        attestationKey != null
+            && Ecdsa.verifyP1363(attestationKey, q.signedBytes(), q.signature().signature());
     String key = Evaluation.shortHex(HEX.formatHex(q.signature().attestationKey()));
     ev.check(
         "quote.signature",
@@ -245,7 +249,7 @@ public final class TdxVerifier {
     } catch (QuoteFormatException e) {
       ev.fail(rule, expected, "unreadable chain", e.getMessage());
       return;
-    } catch (ChainException | Der.DerException e) {
+    } catch (ChainException e) {
       ev.fail(rule, expected, "unreadable chain", "PCK certificate chain: " + e.getMessage());
       return;
     }
@@ -357,39 +361,18 @@ public final class TdxVerifier {
     return out;
   }
 
-  private List<X509Certificate> parseChain(byte[] pem)
-      throws QuoteFormatException, ChainException, Der.DerException {
+  private List<X509Certificate> parseChain(byte[] pem) throws QuoteFormatException, ChainException {
     List<X509Certificate> cached = parsedChains.get(pem);
     if (cached != null) {
       return cached;
     }
     List<X509Certificate> out = new ArrayList<>();
     for (byte[] der : PemChain.decode(pem)) {
-      strictCertificate(der);
       out.add(Certs.parse(der));
     }
     List<X509Certificate> chain = List.copyOf(out);
     parsedChains.put(pem, chain);
     return chain;
-  }
-
-  /**
-   * Outer structure checks the JDK's parser leaves out: DER lengths minimal, and no unused bits in
-   * the signature BIT STRING (the JDK masks them away, so a changed unused-bits byte would
-   * otherwise go unnoticed).
-   */
-  private static void strictCertificate(byte[] der) throws Der.DerException {
-    Der.Tlv cert = Der.readOne(der);
-    cert.expect(Der.SEQUENCE);
-    List<Der.Tlv> parts = cert.children();
-    if (parts.size() != 3) {
-      throw new Der.DerException("a certificate has " + parts.size() + " parts, 3 expected");
-    }
-    Der.Tlv bits = parts.get(2);
-    bits.expect(0x03);
-    if (bits.value().length == 0 || bits.value()[0] != 0) {
-      throw new Der.DerException("certificate signature BIT STRING has unused bits");
-    }
   }
 
   private void qeReport(Evaluation ev, State s) {
@@ -401,15 +384,16 @@ public final class TdxVerifier {
           "no verified PCK certificate",
           "the QE report cannot be checked without a verified PCK certificate");
     } else {
-      byte[] pckKey = P256.rawKey(s.pck.getPublicKey());
+      // Cached by content: the QE report and its signature are the same for every quote of a
+      // quoting enclave, so a warm verification re-checks only the quote's own signature.
+      byte[] pckDer = Certs.der(s.pck);
       boolean ok =
-          pckKey != null
-              && (verifiedQeReports.get(sig.qeReport().raw(), sig.qeReportSignature(), pckKey)
-                      != null
-                  || P256.verify(pckKey, sig.qeReport().raw(), sig.qeReportSignature()));
+          verifiedQeReports.get(sig.qeReport().raw(), sig.qeReportSignature(), pckDer) != null
+              || Ecdsa.verifyP1363(
+                  s.pck.getPublicKey(), sig.qeReport().raw(), sig.qeReportSignature());
       if (ok) {
         verifiedQeReports.put(
-            new byte[][] {sig.qeReport().raw(), sig.qeReportSignature(), pckKey}, Boolean.TRUE);
+            new byte[][] {sig.qeReport().raw(), sig.qeReportSignature(), pckDer}, Boolean.TRUE);
       }
       ev.check(
           "qe_report.signature",
@@ -425,7 +409,7 @@ public final class TdxVerifier {
     System.arraycopy(sig.attestationKey(), 0, bound, 0, sig.attestationKey().length);
     System.arraycopy(
         sig.qeAuthData(), 0, bound, sig.attestationKey().length, sig.qeAuthData().length);
-    byte[] want = P256.sha256(bound);
+    byte[] want = P256Keys.sha256(bound);
     byte[] got = Arrays.copyOf(sig.qeReport().reportData(), want.length);
     boolean ok = MessageDigest.isEqual(want, got);
     ev.check(
@@ -625,7 +609,7 @@ public final class TdxVerifier {
     if (cached != null) {
       return cached;
     }
-    if (!P256.verify(signer.getPublicKey(), text, signed.signature())) {
+    if (!Ecdsa.verifyP1363(signer.getPublicKey(), text, signed.signature())) {
       throw new CollateralFormatException(
           "the "
               + what
