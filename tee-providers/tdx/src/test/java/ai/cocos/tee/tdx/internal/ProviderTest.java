@@ -174,6 +174,7 @@ class ProviderTest {
       main = new Manifest(in).getMainAttributes();
     }
     assertEquals("ai.cocos.tee.tdx", main.getValue("Bundle-SymbolicName"));
+    assertEquals("tdx", main.getValue("Cocos-Tee-Platform"));
     assertTrue(main.getValue("Export-Package").startsWith("ai.cocos.tee.tdx;version=\"1.0.0\""));
     assertFalse(main.getValue("Export-Package").contains("internal"));
     assertEquals(
