@@ -28,9 +28,12 @@ public final class HttpCollateralFetcher implements CollateralFetcher {
   /** The largest body accepted: 4 MiB (a TCB info document or CRL is a few KiB). */
   public static final int MAX_BODY = 4 * 1024 * 1024;
 
-  private final HttpClient client;
+  private final Duration connectTimeout;
   private final Duration timeout;
   private final Clock clock;
+  // Created on the first fetch: building an HttpClient starts threads and loads TLS, which a
+  // verification served from the cache never needs.
+  private volatile HttpClient client;
 
   /** A fetcher with a 10 s connect timeout and a 30 s request timeout. */
   public HttpCollateralFetcher() {
@@ -44,11 +47,7 @@ public final class HttpCollateralFetcher implements CollateralFetcher {
    * @param requestTimeout the timeout of each whole request
    */
   public HttpCollateralFetcher(Duration connectTimeout, Duration requestTimeout) {
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(Objects.requireNonNull(connectTimeout, "connectTimeout"))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
     this.timeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
     this.clock = Clock.systemUTC();
   }
@@ -64,7 +63,7 @@ public final class HttpCollateralFetcher implements CollateralFetcher {
         HttpRequest.newBuilder(url).timeout(timeout).header("Accept", "*/*").GET().build();
     HttpResponse<InputStream> resp;
     try {
-      resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+      resp = client().send(req, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
       throw new CollateralException(
           "fetching "
@@ -121,5 +120,23 @@ public final class HttpCollateralFetcher implements CollateralFetcher {
       throw new CollateralException(
           "cannot read the response of " + url + ": " + e.getMessage(), e);
     }
+  }
+
+  private HttpClient client() {
+    HttpClient c = client;
+    if (c == null) {
+      synchronized (this) {
+        c = client;
+        if (c == null) {
+          c =
+              HttpClient.newBuilder()
+                  .connectTimeout(connectTimeout)
+                  .followRedirects(HttpClient.Redirect.NEVER)
+                  .build();
+          client = c;
+        }
+      }
+    }
+    return c;
   }
 }

@@ -28,25 +28,16 @@ public final class SnpTrust {
           SnpProduct.GENOA, "4c6598d19c18719c5dfd4a7d335f674e5bfe1d8f800cea2cf270c10d103db2f1",
           SnpProduct.TURIN, "1f084161a44bb6d93778a904877d4819cafa5d05ef4193b2ded9dd9c73dd3f6a");
 
-  private final Map<SnpProduct, X509Certificate> arks;
-  private final Map<SnpProduct, X509Certificate> asks;
-  private final Map<SnpProduct, X509Certificate> asvks;
+  private final Map<SnpProduct, X509Certificate[]> loaded = new EnumMap<>(SnpProduct.class);
 
-  private SnpTrust(
-      Map<SnpProduct, X509Certificate> arks,
-      Map<SnpProduct, X509Certificate> asks,
-      Map<SnpProduct, X509Certificate> asvks) {
-    this.arks = Collections.unmodifiableMap(arks);
-    this.asks = Collections.unmodifiableMap(asks);
-    this.asvks = Collections.unmodifiableMap(asvks);
-  }
+  private SnpTrust() {}
 
   private static final class Holder {
-    static final SnpTrust AMD = load();
+    static final SnpTrust AMD = new SnpTrust();
   }
 
   /**
-   * AMD's roots shipped in this jar.
+   * AMD's roots shipped in this jar (each product's certificates are read on first use).
    *
    * @return the trust store
    */
@@ -61,7 +52,7 @@ public final class SnpTrust {
    * @return the ARK
    */
   public X509Certificate ark(SnpProduct product) {
-    return arks.get(product);
+    return load(product)[0];
   }
 
   /**
@@ -72,7 +63,7 @@ public final class SnpTrust {
    * @return the certificate
    */
   public Optional<X509Certificate> intermediate(SnpProduct product, boolean vlek) {
-    return Optional.ofNullable((vlek ? asvks : asks).get(product));
+    return Optional.of(load(product)[vlek ? 2 : 1]);
   }
 
   /**
@@ -81,30 +72,33 @@ public final class SnpTrust {
    * @return the ARKs by product
    */
   public Map<SnpProduct, X509Certificate> arks() {
-    return arks;
+    Map<SnpProduct, X509Certificate> m = new EnumMap<>(SnpProduct.class);
+    for (SnpProduct p : SnpProduct.values()) {
+      m.put(p, ark(p));
+    }
+    return Collections.unmodifiableMap(m);
   }
 
-  private static SnpTrust load() {
-    Map<SnpProduct, X509Certificate> arks = new EnumMap<>(SnpProduct.class);
-    Map<SnpProduct, X509Certificate> asks = new EnumMap<>(SnpProduct.class);
-    Map<SnpProduct, X509Certificate> asvks = new EnumMap<>(SnpProduct.class);
-    for (SnpProduct p : SnpProduct.values()) {
-      String n = p.kdsName().toLowerCase(java.util.Locale.ROOT);
-      List<X509Certificate> vcek = resource(n + "_ask_ark.pem");
-      List<X509Certificate> vlek = resource(n + "_asvk_ark.pem");
-      X509Certificate ark = vcek.get(1);
-      if (!Certs.sha256(ark).equals(ARK_SHA256.get(p))
-          || !Certs.sha256(vlek.get(1)).equals(ARK_SHA256.get(p))) {
-        throw new IllegalStateException(
-            "the shipped ARK of "
-                + p.kdsName()
-                + " does not have its published SHA-256: the jar is damaged");
-      }
-      arks.put(p, ark);
-      asks.put(p, vcek.get(0));
-      asvks.put(p, vlek.get(0));
+  /** The ARK, ASK and ASVK of a product, checked against the published ARK fingerprint. */
+  private synchronized X509Certificate[] load(SnpProduct p) {
+    X509Certificate[] c = loaded.get(p);
+    if (c != null) {
+      return c;
     }
-    return new SnpTrust(arks, asks, asvks);
+    String n = p.kdsName().toLowerCase(java.util.Locale.ROOT);
+    List<X509Certificate> vcek = resource(n + "_ask_ark.pem");
+    List<X509Certificate> vlek = resource(n + "_asvk_ark.pem");
+    X509Certificate ark = vcek.get(1);
+    if (!Certs.sha256(ark).equals(ARK_SHA256.get(p))
+        || !Certs.sha256(vlek.get(1)).equals(ARK_SHA256.get(p))) {
+      throw new IllegalStateException(
+          "the shipped ARK of "
+              + p.kdsName()
+              + " does not have its published SHA-256: the jar is damaged");
+    }
+    c = new X509Certificate[] {ark, vcek.get(0), vlek.get(0)};
+    loaded.put(p, c);
+    return c;
   }
 
   private static List<X509Certificate> resource(String name) {

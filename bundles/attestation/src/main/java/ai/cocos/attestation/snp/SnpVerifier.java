@@ -134,6 +134,19 @@ public final class SnpVerifier {
   }
 
   /**
+   * As {@link #amd(Collateral, AmdKds)}, with its own chain verifier (and so its own cache of
+   * verified certificate signatures; {@code new ChainVerifier(0)} caches nothing).
+   *
+   * @param collateral where VCEKs and CRLs come from, or {@code null}
+   * @param kds the KDS URLs
+   * @param chains the chain verifier
+   * @return the verifier
+   */
+  public static SnpVerifier amd(Collateral collateral, AmdKds kds, ChainVerifier chains) {
+    return new SnpVerifier(SnpTrust.amd(), collateral, Objects.requireNonNull(kds, "kds"), chains);
+  }
+
+  /**
    * A verifier of emulated evidence (SNP format): the chain must end at a root attached to the
    * evidence whose SHA-256 the policy pins in {@code snp.roots}; nothing is fetched.
    *
