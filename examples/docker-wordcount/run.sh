@@ -88,8 +88,10 @@ say "The computation is registered and the manager starts its agent"
 # Log level debug: the agent logs the algorithm's standard output at debug (as CocosAI does).
 agent_port="$("$cli" create-vm --computation docker-wordcount --log-level debug --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["forwarded_port"])')"
 state() { "$cli" computations show docker-wordcount | sed -n 's/^ *state: *//p'; }
-for _ in $(seq 1 600); do [ "$(state)" = ReceivingAlgorithm ] && break; sleep 0.1; done
-[ "$(state)" = ReceivingAlgorithm ] || fail "the agent did not accept the computation"
+# Bounded in time, not in tries: each look is a CLI call. A final state ends the wait at once.
+deadline=$((SECONDS + 90))
+until s="$(state)"; [ "$s" = ReceivingAlgorithm ] || [ "${s%final*}" != "$s" ] || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+[ "$(state)" = ReceivingAlgorithm ] || fail "the agent did not accept the computation (state: $(state))"
 echo "  agent on 127.0.0.1:$agent_port, waiting for the algorithm"
 export AGENT_GRPC_URL="127.0.0.1:$agent_port" AGENT_GRPC_SERVER_CA_CERTS="$work/agent.crt" COCOS_MANIFEST="$work/manifest.json"
 
@@ -99,10 +101,9 @@ say "The lab uploads the image archive; the newsrooms upload their texts"
 "$cli" data newsroom-b/b.txt newsroom-b/private.pem -q | sed 's/^/  newsroom-b: /'
 
 say "The agent runs the image in the engine"
-for _ in $(seq 1 1200); do
-  s="$(state)"
-  case "$s" in ConsumingResults*) break ;; *final*) break ;; esac
-  sleep 0.1
+deadline=$((SECONDS + 180))
+until s="$(state)"; [ "${s#ConsumingResults}" != "$s" ] || [ "${s%final*}" != "$s" ] || [ $SECONDS -ge $deadline ]; do
+  sleep 0.2
 done
 case "$(state)" in ConsumingResults*) ;; *) fail "the computation did not produce results (state: $(state))" ;; esac
 echo "  the algorithm's output, as the manager recorded it:"
