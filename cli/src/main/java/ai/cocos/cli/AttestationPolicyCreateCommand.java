@@ -168,18 +168,25 @@ final class AttestationPolicyCreateCommand extends LocalCommand {
   }
 
   /**
-   * The emulated provider's policy template: its public {@code policyFrom(Evidence, Instant,
-   * boolean)}, called reflectively because the emulated jar is optional on this class path.
+   * The emulated provider's policy template: its public {@code policyFrom(Evidence, Instant)},
+   * called reflectively because the emulated jar is optional on this class path.
    */
   private Policy emulated(TeeProvider provider, Evidence evidence, Instant when)
       throws Failure, AttestationException {
     try {
-      Object p =
-          provider
-              .getClass()
-              .getMethod("policyFrom", Evidence.class, Instant.class, boolean.class)
-              .invoke(provider, evidence, when, true);
-      return (Policy) p;
+      try {
+        return (Policy)
+            provider
+                .getClass()
+                .getMethod("policyFrom", Evidence.class, Instant.class)
+                .invoke(provider, evidence, when);
+      } catch (NoSuchMethodException e) {
+        return (Policy)
+            provider
+                .getClass()
+                .getMethod("policyFrom", Evidence.class, Instant.class, boolean.class)
+                .invoke(provider, evidence, when, true);
+      }
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof AttestationException a) {
         throw a;
