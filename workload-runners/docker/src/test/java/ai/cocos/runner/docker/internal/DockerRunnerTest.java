@@ -175,6 +175,62 @@ class DockerRunnerTest {
   }
 
   @Test
+  void operatorLimitsAndReadOnlyRootfsApply() throws Exception {
+    runner.deactivate();
+    runner =
+        new DockerRunner(
+            new DockerSettings(
+                engine.host(),
+                "none",
+                64L << 20,
+                500_000_000L,
+                100,
+                "",
+                true,
+                true,
+                2,
+                Duration.ofSeconds(30),
+                65536));
+    // cgroup v1 and v2 name the limits differently; print whichever this host has.
+    String image =
+        image(
+            new TestImages.Spec()
+                .script(
+                    "c=/sys/fs/cgroup\n"
+                        + "if [ -f $c/memory.max ]; then cat $c/memory.max $c/cpu.max $c/pids.max\n"
+                        + "else cat $c/memory/memory.limit_in_bytes $c/cpu/cpu.cfs_quota_us"
+                        + " $c/cpu/cpu.cfs_period_us $c/pids/pids.max; fi\n"
+                        + "if touch /tmp/x 2>/dev/null; then echo rootfs-writable; fi\n"
+                        + "echo ok > results/ok.txt"));
+    RecordingSink sink = new RecordingSink();
+
+    RunResult r = await(runner.start(spec(List.of(), LIMIT), sink));
+
+    assertEquals(Outcome.SUCCEEDED, r.outcome(), r.reason());
+    // v1: limit_in_bytes, quota, period, pids.max; v2: memory.max, "quota period", pids.max.
+    assertEquals("67108864 50000 100000 100", String.join(" ", sink.out));
+    assertEquals("ok\n", Files.readString(results.resolve("ok.txt")));
+    assertCleanedUp(image);
+  }
+
+  @Test
+  void everyLineArrivesInOrderUpToTheExit() throws Exception {
+    // Output written just before the exit is not lost: attached before the start, drained after.
+    String image = image(new TestImages.Spec().script("seq 1 20000; echo last >&2"));
+    RecordingSink sink = new RecordingSink();
+
+    RunResult r = await(runner.start(spec(List.of(), LIMIT), sink));
+
+    assertEquals(Outcome.SUCCEEDED, r.outcome(), r.reason());
+    assertEquals(20000, sink.out.size());
+    for (int i = 0; i < 20000; i++) {
+      assertEquals(Integer.toString(i + 1), sink.out.get(i));
+    }
+    assertEquals(List.of("last"), sink.err);
+    assertCleanedUp(image);
+  }
+
+  @Test
   void imageWithOnlyACmdGetsTheArgsAppended() throws Exception {
     Files.writeString(datasets.resolve("words.txt"), "a b c\n");
     String image =
