@@ -53,10 +53,13 @@ for i in 1 2 3 4 5; do
   t0=$(date +%s%N)
   java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$cp" ai.cocos.tee.tdx.bench.TdxValidateOnce \
     "$vectors/tdx/v4-phala-full-collateral/quote.dat" \
-    "$vectors/tdx/v4-phala-full-collateral/collateral.json" "$policy" 2025-07-01T00:00:00Z >/dev/null
+    "$vectors/tdx/v4-phala-full-collateral/collateral.json" "$policy" 2025-07-01T00:00:00Z \
+    >/dev/null 2>"$policy.err"
   t1=$(date +%s%N)
   times+=($(( (t1 - t0) / 1000000 )))
+  echo "  run $i: $(( (t1 - t0) / 1000000 )) ms ($(cat "$policy.err"))"
 done
+rm -f "$policy.err"
 sorted=($(printf '%s\n' "${times[@]}" | sort -n))
 echo "runs (ms): ${times[*]}; median ${sorted[2]} ms"
 
@@ -66,5 +69,5 @@ awk -v w="$warm" -v c="$cold" -v j="$jdk" -v p="$p256" 'BEGIN {
   printf "warm verification:  %8.0f /s   (bound: openssl P-256 %0.f/s; ratio %.2f)\n", w, p, w / p;
   printf "cold verification:  %8.0f /s   (bound: openssl P-256 / 10 = %.0f/s; ratio %.2f)\n", c, p / 10, c / (p / 10);
   printf "warm vs full bound: %8.2f      (target >= 0.5 of what the primitives of a full verification allow)\n", w / (p / 10);
-  printf "JDK SunEC P-256:    %8.0f /s   (the JDK's verify; verification uses bundles/attestation's Ecdsa on BouncyCastle curves)\n", j;
+  printf "JDK SunEC P-256:    %8.0f /s   (JDK SunEC; verification uses the Ecdsa class of bundles/attestation, on BouncyCastle curves)\n", j;
 }'

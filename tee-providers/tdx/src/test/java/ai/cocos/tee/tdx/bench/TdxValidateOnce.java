@@ -28,6 +28,7 @@ public final class TdxValidateOnce {
    * @throws Exception on unreadable files
    */
   public static void main(String[] args) throws Exception {
+    long t0 = System.nanoTime();
     Evidence e =
         new Evidence(
             "tdx",
@@ -36,8 +37,15 @@ public final class TdxValidateOnce {
     VerificationRequest r =
         new VerificationRequest(
             e, PolicyDocument.read(Path.of(args[2])), Instant.parse(args[3]), true);
-    Verdict v = new TdxProvider(TdxSettings.defaults().withCollateralCache(null)).verify(r);
+    long t1 = System.nanoTime();
+    TdxProvider provider = new TdxProvider(TdxSettings.defaults().withCollateralCache(null));
+    long t2 = System.nanoTime();
+    Verdict v = provider.verify(r);
+    long t3 = System.nanoTime();
     System.out.println((v.passed() ? "PASS" : "FAIL") + " " + v.findings().size() + " findings");
+    System.err.printf(
+        "read+policy %d ms, provider %d ms, first verification %d ms%n",
+        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
     System.exit(v.passed() ? 0 : 1);
   }
 }
