@@ -36,6 +36,9 @@ public final class PluginRegistryImpl implements PluginRegistry {
   private final LifecycleBus bus;
   private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
 
+  /** Runners refused only because their host check failed: asked again when they are wanted. */
+  private final java.util.Set<Long> hostRefused = ConcurrentHashMap.newKeySet();
+
   /**
    * Creates the registry.
    *
@@ -65,20 +68,68 @@ public final class PluginRegistryImpl implements PluginRegistry {
   void addRunner(WorkloadRunner runner, ServiceReference<WorkloadRunner> ref) {
     String type = runner.type();
     String refusal = mismatch(ref, WorkloadRunner.TYPE_PROPERTY, "type()", type);
-    if (refusal.isEmpty()) {
-      try {
-        runner.checkHost();
-      } catch (RunnerUnavailableException e) {
-        refusal = e.getMessage();
-      } catch (RuntimeException e) {
-        refusal = "host check failed: " + e;
-      }
+    boolean hostCheck = refusal.isEmpty();
+    if (hostCheck) {
+      refusal = hostRefusal(runner);
+    }
+    if (hostCheck && !refusal.isEmpty()) {
+      hostRefused.add((Long) ref.getProperty(Constants.SERVICE_ID));
     }
     add(Kind.RUNNER, type, runner, ref, refusal);
   }
 
   void removeRunner(WorkloadRunner runner, ServiceReference<WorkloadRunner> ref) {
+    hostRefused.remove((Long) ref.getProperty(Constants.SERVICE_ID));
     remove(ref);
+  }
+
+  private static String hostRefusal(WorkloadRunner runner) {
+    try {
+      runner.checkHost();
+      return "";
+    } catch (RunnerUnavailableException e) {
+      return e.getMessage();
+    } catch (RuntimeException e) {
+      return "host check failed: " + e;
+    }
+  }
+
+  /**
+   * Asks a runner refused for its host again (an engine or interpreter may have been installed or
+   * started since), and makes it active if the check now passes.
+   */
+  private synchronized Optional<Entry> recheck(String type) {
+    for (Long id : List.copyOf(hostRefused)) {
+      Entry e = entries.get(id);
+      if (e == null || !e.info().id().equals(type) || e.info().kind() != Kind.RUNNER) {
+        continue;
+      }
+      String refusal = hostRefusal((WorkloadRunner) e.service());
+      PluginInfo old = e.info();
+      PluginInfo now =
+          new PluginInfo(
+              old.kind(), old.id(), old.bundle(), old.version(), refusal.isEmpty(), refusal);
+      Entry updated = new Entry(now, e.service(), e.ranking(), e.version(), e.id());
+      if (!entries.replace(id, e, updated)) {
+        continue; // removed or replaced meanwhile
+      }
+      if (refusal.isEmpty()) {
+        hostRefused.remove(id);
+        bus.publish(
+            LifecycleEvent.Type.PLUGIN_ADDED,
+            key(Kind.RUNNER, type),
+            old.version(),
+            "runner '"
+                + type
+                + "' available from "
+                + old.bundle()
+                + " "
+                + old.version()
+                + " (its host check passes now)");
+        return Optional.of(updated);
+      }
+    }
+    return Optional.empty();
   }
 
   // --- TEE providers ---
@@ -211,6 +262,9 @@ public final class PluginRegistryImpl implements PluginRegistry {
   @Override
   public WorkloadRunner runner(String type) throws RunnerUnavailableException {
     Optional<Entry> best = best(Kind.RUNNER, type);
+    if (best.isEmpty()) {
+      best = recheck(type);
+    }
     if (best.isPresent()) {
       return (WorkloadRunner) best.get().service();
     }

@@ -113,6 +113,44 @@ class PluginRegistryImplTest {
     assertEquals("runner 'docker' is not installed (installed: wasm)", e.getMessage());
   }
 
+  /** A runner whose host lacks its engine until the test starts it. */
+  private static final class LateEngineRunner implements WorkloadRunner {
+    volatile boolean engineUp;
+
+    @Override
+    public String type() {
+      return "docker";
+    }
+
+    @Override
+    public void checkHost() throws RunnerUnavailableException {
+      if (!engineUp) {
+        throw new RunnerUnavailableException("no container engine answers at /run/docker.sock");
+      }
+    }
+
+    @Override
+    public Workload start(RunSpec spec, OutputSink output) {
+      throw new UnsupportedOperationException("not started in these tests");
+    }
+  }
+
+  @Test
+  void aRunnerRefusedForItsHostIsAskedAgainWhenWantedAndServesOnceTheHostHasIt() throws Exception {
+    LateEngineRunner docker = new LateEngineRunner();
+    registry.addRunner(docker, register(docker, "docker", 0));
+    var e = assertThrows(RunnerUnavailableException.class, () -> registry.runner("docker"));
+    assertEquals(
+        "runner 'docker' is installed but refused: no container engine answers at"
+            + " /run/docker.sock",
+        e.getMessage());
+
+    docker.engineUp = true; // the operator starts the engine after the agent
+    assertSame(docker, registry.runner("docker"));
+    assertTrue(registry.plugins().get(0).active());
+    assertEquals("", registry.plugins().get(0).detail());
+  }
+
   @Test
   void aRunnerWhoseHostLacksSomethingIsRefusedWithTheReason() throws Exception {
     WorkloadRunner docker =
