@@ -99,7 +99,7 @@ final class AkTrust {
       List<X509Certificate> chain,
       Instant at,
       boolean boundByHardware) {
-    String fingerprint = Certs.sha256(ak.getEncoded());
+    String fingerprint = fingerprint(ak);
     Optional<List<String>> keys = vtpm.hexList("ak_keys");
     Optional<List<String>> roots = vtpm.hexList("ak_roots");
     if (keys.isPresent()) {
@@ -120,6 +120,23 @@ final class AkTrust {
           "the policy pins no attestation key: a quote under an unknown key proves nothing; pin"
               + " the AK certificate's root in vtpm.ak_roots or the key's fingerprint in"
               + " vtpm.ak_keys");
+    }
+  }
+
+  /** SHA-256 of SubjectPublicKeyInfo, by key encoding. */
+  private static final ContentCache<String> FINGERPRINTS = new ContentCache<>(256);
+
+  /**
+   * The SHA-256 of a key's SubjectPublicKeyInfo: what {@code vtpm.ak_keys} pins.
+   *
+   * @param key the key
+   * @return 64 hex digits
+   */
+  static String fingerprint(PublicKey key) {
+    try {
+      return FINGERPRINTS.get(key.getEncoded(), Certs::sha256);
+    } catch (MalformedException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -145,7 +162,7 @@ final class AkTrust {
         "ak.certificate.key",
         sameKey,
         "the attestation key",
-        sameKey ? "the attestation key" : "key " + Certs.sha256(leaf.getPublicKey().getEncoded()),
+        sameKey ? "the attestation key" : "key " + fingerprint(leaf.getPublicKey()),
         sameKey
             ? "the AK certificate certifies the key that signed the quote"
             : "the AK certificate certifies another key than the one that signed the quote");
@@ -160,8 +177,8 @@ final class AkTrust {
     } catch (ChainException e) {
       ev.fail(ROOTS_RULE, expected, "chain not verified", e.getMessage());
     }
-    ev.claim("vtpm.ak.certificate.issuer", leaf.getIssuerX500Principal().getName());
-    ev.claim("vtpm.ak.certificate.subject", leaf.getSubjectX500Principal().getName());
+    ev.claim("vtpm.ak.certificate.issuer", NAMES.issuer(leaf));
+    ev.claim("vtpm.ak.certificate.subject", NAMES.subject(leaf));
   }
 
   /**
@@ -169,6 +186,31 @@ final class AkTrust {
    * (the only part of the result that depends on the verification time).
    */
   record Verified(String rootSha256, String rootName, Instant notBefore, Instant notAfter) {}
+
+  /** Certificate names for claims (formatting a distinguished name is not cheap). */
+  private static final class Names {
+    private final java.util.Map<X509Certificate, String[]> names =
+        java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private String[] of(X509Certificate c) {
+      return names.computeIfAbsent(
+          c,
+          k ->
+              new String[] {
+                k.getIssuerX500Principal().getName(), k.getSubjectX500Principal().getName()
+              });
+    }
+
+    String issuer(X509Certificate c) {
+      return of(c)[0];
+    }
+
+    String subject(X509Certificate c) {
+      return of(c)[1];
+    }
+  }
+
+  private static final Names NAMES = new Names();
 
   /** Verified chains by their exact inputs (leaf, supplied certificates, pinned roots). */
   private static final ContentCache<Verified> CHAINS = new ContentCache<>(256);

@@ -1,6 +1,5 @@
 package ai.cocos.tee.vtpm.internal;
 
-import ai.cocos.attestation.Certs;
 import ai.cocos.attestation.Evaluation;
 import ai.cocos.attestation.PolicyRules;
 import java.security.MessageDigest;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -77,9 +75,7 @@ final class QuoteEvaluation {
       ev.claim("vtpm.quote.clock", Long.toUnsignedString(t.clock()));
       ev.claim("vtpm.quote.reset_count", Long.toString(t.resetCount()));
       ev.claim("vtpm.quote.restart_count", Long.toString(t.restartCount()));
-      ev.claim(
-          "vtpm.quote.firmware_version",
-          String.format(Locale.ROOT, "0x%016x", t.firmwareVersion()));
+      ev.claim("vtpm.quote.firmware_version", TpmAlg.hex(t.firmwareVersion(), 16));
       ev.claim("vtpm.quote.signature", results.get(0).signature());
     }
     quoted.forEach(
@@ -315,7 +311,7 @@ final class QuoteEvaluation {
 
   /** The SPKI fingerprint claim. */
   static void akClaims(Evaluation ev, PublicKey ak, Optional<TpmtPublic> akPublic) {
-    ev.claim("vtpm.ak.sha256", Certs.sha256(ak.getEncoded()));
+    ev.claim("vtpm.ak.sha256", AkTrust.fingerprint(ak));
     akPublic.ifPresent(p -> ev.claim("vtpm.ak.name", HEX.formatHex(p.name())));
   }
 }

@@ -63,7 +63,7 @@ public final class Templates {
     q.eventLog(b.eventLog());
     refuseFailures(ev);
     Map<String, Object> vtpm = new LinkedHashMap<>();
-    vtpm.put("pcrs", pcrs(b.quotes().get(0), ev));
+    vtpm.put("pcrs", pcrs(preferred(b.quotes()), ev));
     Optional<String> root = b.akCert().flatMap(c -> root(c, b.chain(), at));
     if (root.isPresent()) {
       vtpm.put("ak_roots", List.of(root.get()));
@@ -152,7 +152,22 @@ public final class Templates {
     }
   }
 
-  /** The first quote's PCRs of its first bank, boot chain only. */
+  /** The SHA-256 quote if there is one (the bank policies usually pin), else the first. */
+  private static RawQuote preferred(List<RawQuote> quotes) {
+    for (RawQuote q : quotes) {
+      try {
+        List<PcrSelection> s = TpmsAttest.parse(q.attest()).pcrSelect();
+        if (!s.isEmpty() && s.get(0).hash() == TpmAlg.SHA256) {
+          return q;
+        }
+      } catch (MalformedException e) {
+        // checked before: every quote parsed
+      }
+    }
+    return quotes.get(0);
+  }
+
+  /** A quote's PCRs of its first bank, boot chain only. */
   private static Map<String, Object> pcrs(RawQuote quote, Evaluation ev) {
     TpmsAttest a;
     try {

@@ -74,6 +74,18 @@ public final class TpmAlg {
   }
 
   /**
+   * Hex with a 0x prefix, zero-padded (cheaper than String.format on the verification path).
+   *
+   * @param v the value
+   * @param digits how many hex digits
+   * @return e.g. {@code 0xff544347}
+   */
+  public static String hex(long v, int digits) {
+    String h = Long.toHexString(v);
+    return "0x" + "0".repeat(Math.max(0, digits - h.length())) + h;
+  }
+
+  /**
    * The bank name of a hash algorithm, as policies and claims spell it.
    *
    * @param alg a TPM_ALG_ID

@@ -7,7 +7,6 @@ import ai.cocos.api.tee.VerificationRequest;
 import ai.cocos.attestation.Evaluation;
 import ai.cocos.attestation.PolicyRules;
 import java.security.PublicKey;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -116,7 +115,7 @@ public final class VtpmVerifier {
         "ak.attributes",
         ok,
         "fixedTPM, sensitiveDataOrigin, restricted, sign",
-        String.format(Locale.ROOT, "TPMA_OBJECT 0x%08x", p.attributes()),
+        "TPMA_OBJECT " + TpmAlg.hex(p.attributes(), 8),
         ok
             ? "the attestation key is a restricted signing key generated in and bound to its TPM"
             : "the attestation key is not a restricted, TPM-resident signing key: such a key can"
