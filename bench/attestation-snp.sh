@@ -61,6 +61,22 @@ for i in 1 2 3 4 5; do
 done
 sorted=($(printf '%s\n' "${times[@]}" | sort -n))
 echo "runs (ms): ${times[*]}; median ${sorted[2]} ms"
+# The same with a class-data archive of that run (as the agent and manager assemblies ship one).
+jsa="$(mktemp -u).jsa"
+java -XX:ArchiveClassesAtExit="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -XX:TieredStopAtLevel=1 \
+  -XX:+UseSerialGC -cp "$cp" ai.cocos.tee.snp.bench.SnpValidateOnce "$report" "$vcek" "$policy" \
+  2026-06-01T00:00:00Z >/dev/null 2>&1
+cds=()
+for i in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  java -XX:SharedArchiveFile="$jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$cp" \
+    ai.cocos.tee.snp.bench.SnpValidateOnce "$report" "$vcek" "$policy" 2026-06-01T00:00:00Z >/dev/null
+  t1=$(date +%s%N)
+  cds+=($(( (t1 - t0) / 1000000 )))
+done
+rm -f "$jsa"
+csorted=($(printf '%s\n' "${cds[@]}" | sort -n))
+echo "with a CDS archive (ms): ${cds[*]}; median ${csorted[2]} ms"
 
 echo
 echo "== summary =="

@@ -1,17 +1,20 @@
 package ai.cocos.attestation;
 
+import ai.cocos.attestation.internal.Der;
 import java.math.BigInteger;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
+import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.ASN1Primitive;
-import org.bouncycastle.asn1.ASN1Sequence;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
@@ -21,16 +24,26 @@ import org.bouncycastle.math.ec.ECPoint;
 
 /**
  * ECDSA verification on P-256 and P-384, for the signatures attestation checks most (SNP reports,
- * TDX quotes, QE reports, Intel collateral, ECDSA certificates). Uses BouncyCastle's lightweight
- * implementation: on JDK 17 the SunEC provider verifies P-384 about 25 times slower than OpenSSL,
- * BouncyCastle's specialised curve arithmetic about 2-3 times; decoded public keys (with their
- * precomputed multiples) are cached, keyed by the key's encoding.
+ * TDX quotes, QE reports, Intel collateral, ECDSA certificates).
  *
- * <p>Strict: the key must be on P-256 or P-384, r and s in [1, n-1], the hash SHA-256 for P-256 and
- * SHA-384 for P-384. Thread-safe. Only loaded when an ECDSA signature is checked.
+ * <p>Two implementations, chosen by how much this process verifies. On JDK 17 the SunEC provider
+ * verifies P-384 about 8 times slower than BouncyCastle's specialised curve arithmetic (see {@code
+ * bench/attestation-snp.sh}); but BouncyCastle's first verification in a fresh JVM costs 200-300 ms
+ * (class loading and the generator's precomputed table) against about 50 ms for SunEC. So the first
+ * {@value #JDK_FIRST} verifications of a process use SunEC (a one-shot command-line verification
+ * stays fast and never loads BouncyCastle) and later ones BouncyCastle (agents, attested-TLS
+ * clients, benchmarks), with decoded public keys and their precomputed multiples cached by the
+ * key's encoding.
+ *
+ * <p>Strict either way: the key must be on P-256 or P-384 exactly, r and s in [1, n-1] (and DER
+ * signatures minimally encoded), the hash SHA-256 for P-256 and SHA-384 for P-384. Thread-safe.
  */
 public final class Ecdsa {
+  /** How many verifications of a process use the JDK before switching to BouncyCastle. */
+  public static final int JDK_FIRST = 32;
+
   private static final int CACHE = 256;
+  private static final AtomicInteger COUNT = new AtomicInteger();
   private static final Map<String, ECPublicKeyParameters> KEYS =
       Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, true) {
@@ -44,6 +57,11 @@ public final class Ecdsa {
 
   private Ecdsa() {}
 
+  /** Starts counting again, so that tests exercise both implementations. */
+  static void resetCount() {
+    COUNT.set(0);
+  }
+
   /**
    * Verifies an IEEE P1363 signature ({@code r || s}, each the curve's size, big endian).
    *
@@ -53,17 +71,13 @@ public final class Ecdsa {
    * @return {@code true} only if the signature is valid for the key's curve and hash
    */
   public static boolean verifyP1363(PublicKey key, byte[] data, byte[] signature) {
-    ECPublicKeyParameters k = params(key);
-    if (k == null) {
+    Curve c = Curve.of(key);
+    if (c == null || signature.length != 2 * c.size) {
       return false;
     }
-    int size = (k.getParameters().getN().bitLength() + 7) / 8;
-    if (signature.length != 2 * size) {
-      return false;
-    }
-    BigInteger r = new BigInteger(1, Arrays.copyOf(signature, size));
-    BigInteger s = new BigInteger(1, Arrays.copyOfRange(signature, size, 2 * size));
-    return verify(k, data, r, s);
+    BigInteger r = new BigInteger(1, Arrays.copyOf(signature, c.size));
+    BigInteger s = new BigInteger(1, Arrays.copyOfRange(signature, c.size, 2 * c.size));
+    return verify(key, c, data, r, s);
   }
 
   /**
@@ -76,23 +90,16 @@ public final class Ecdsa {
    * @return {@code true} only if the signature is valid and strictly DER-encoded
    */
   public static boolean verifyDer(PublicKey key, byte[] data, byte[] der) {
-    ECPublicKeyParameters k = params(key);
-    if (k == null) {
+    Curve c = Curve.of(key);
+    if (c == null) {
       return false;
     }
-    try {
-      ASN1Primitive p = ASN1Primitive.fromByteArray(der);
-      if (!(p instanceof ASN1Sequence seq)
-          || seq.size() != 2
-          || !Arrays.equals(p.getEncoded("DER"), der)) {
-        return false;
-      }
-      BigInteger r = ASN1Integer.getInstance(seq.getObjectAt(0)).getValue();
-      BigInteger s = ASN1Integer.getInstance(seq.getObjectAt(1)).getValue();
-      return verify(k, data, r, s);
-    } catch (java.io.IOException | RuntimeException e) {
+    byte[] seq = Der.contents(der, 0x30);
+    if (seq == null) {
       return false;
     }
+    BigInteger[] rs = Der.twoIntegers(seq);
+    return rs != null && verify(key, c, data, rs[0], rs[1]);
   }
 
   /**
@@ -102,50 +109,60 @@ public final class Ecdsa {
    * @return {@code true} for EC keys on P-256 or P-384
    */
   public static boolean supports(PublicKey key) {
-    return params(key) != null;
+    return Curve.of(key) != null;
   }
 
-  private static boolean verify(ECPublicKeyParameters k, byte[] data, BigInteger r, BigInteger s) {
-    BigInteger n = k.getParameters().getN();
-    if (r.signum() <= 0 || s.signum() <= 0 || r.compareTo(n) >= 0 || s.compareTo(n) >= 0) {
+  private static boolean verify(PublicKey key, Curve c, byte[] data, BigInteger r, BigInteger s) {
+    if (r.signum() <= 0 || s.signum() <= 0 || r.compareTo(c.n) >= 0 || s.compareTo(c.n) >= 0) {
+      return false;
+    }
+    if (COUNT.get() < JDK_FIRST && COUNT.incrementAndGet() <= JDK_FIRST) {
+      return jdk(key, c, data, r, s);
+    }
+    ECPublicKeyParameters k = bc(key, c);
+    if (k == null) {
       return false;
     }
     try {
-      String hash = n.bitLength() > 256 ? "SHA-384" : "SHA-256";
-      byte[] h = MessageDigest.getInstance(hash).digest(data);
+      byte[] h = MessageDigest.getInstance(c.hash).digest(data);
       ECDSASigner v = new ECDSASigner();
       v.init(false, k);
       return v.verifySignature(h, r, s);
-    } catch (NoSuchAlgorithmException | RuntimeException e) {
+    } catch (GeneralSecurityException | RuntimeException e) {
       return false;
     }
   }
 
-  private static ECPublicKeyParameters params(PublicKey key) {
-    if (!(key instanceof ECPublicKey ec)) {
-      return null;
+  private static boolean jdk(PublicKey key, Curve c, byte[] data, BigInteger r, BigInteger s) {
+    try {
+      byte[] sig = new byte[2 * c.size];
+      put(r, sig, 0, c.size);
+      put(s, sig, c.size, c.size);
+      Signature v = Signature.getInstance(c.jdkAlgorithm);
+      v.initVerify(key);
+      v.update(data);
+      return v.verify(sig);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
     }
+  }
+
+  /** Writes a non-negative value below 2^(8*size) right-aligned into {@code out}. */
+  private static void put(BigInteger v, byte[] out, int off, int size) {
+    byte[] b = v.toByteArray();
+    int len = Math.min(b.length, size);
+    System.arraycopy(b, b.length - len, out, off + size - len, len);
+  }
+
+  private static ECPublicKeyParameters bc(PublicKey key, Curve c) {
     String id = Certs.sha256(key.getEncoded());
     ECPublicKeyParameters cached = KEYS.get(id);
     if (cached != null) {
       return cached;
     }
-    int bits = ec.getParams().getCurve().getField().getFieldSize();
-    String curve = bits == 256 ? "secp256r1" : bits == 384 ? "secp384r1" : null;
-    if (curve == null) {
-      return null;
-    }
-    X9ECParameters x9 = CustomNamedCurves.getByName(curve);
-    // The key must be on the named curve itself, not merely a curve of the same size.
-    if (!x9.getCurve().getA().toBigInteger().equals(ec.getParams().getCurve().getA())
-        || !x9.getCurve().getB().toBigInteger().equals(ec.getParams().getCurve().getB())
-        || !x9.getG()
-            .getAffineXCoord()
-            .toBigInteger()
-            .equals(ec.getParams().getGenerator().getAffineX())) {
-      return null;
-    }
     try {
+      ECPublicKey ec = (ECPublicKey) key;
+      X9ECParameters x9 = CustomNamedCurves.getByName(c.name);
       ECPoint q = x9.getCurve().validatePoint(ec.getW().getAffineX(), ec.getW().getAffineY());
       ECPublicKeyParameters p =
           new ECPublicKeyParameters(
@@ -154,6 +171,50 @@ public final class Ecdsa {
       return p;
     } catch (RuntimeException e) {
       return null;
+    }
+  }
+
+  /** The two curves accepted, recognised with the JDK's own parameters (no BouncyCastle). */
+  private static final class Curve {
+    static final Curve P256 = new Curve("secp256r1", 32, "SHA-256", "SHA256withECDSAinP1363Format");
+    static final Curve P384 = new Curve("secp384r1", 48, "SHA-384", "SHA384withECDSAinP1363Format");
+
+    final String name;
+    final int size;
+    final String hash;
+    final String jdkAlgorithm;
+    final ECParameterSpec spec;
+    final BigInteger n;
+
+    private Curve(String name, int size, String hash, String jdkAlgorithm) {
+      this.name = name;
+      this.size = size;
+      this.hash = hash;
+      this.jdkAlgorithm = jdkAlgorithm;
+      try {
+        AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
+        p.init(new ECGenParameterSpec(name));
+        this.spec = p.getParameterSpec(ECParameterSpec.class);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("the JDK lacks curve " + name, e);
+      }
+      this.n = spec.getOrder();
+    }
+
+    static Curve of(PublicKey key) {
+      if (!(key instanceof ECPublicKey ec)) {
+        return null;
+      }
+      ECParameterSpec p = ec.getParams();
+      int bits = p.getCurve().getField().getFieldSize();
+      Curve c = bits == 256 ? P256 : bits == 384 ? P384 : null;
+      // The key must be on the named curve itself, not merely on a curve of the same size.
+      return c != null
+              && c.spec.getCurve().equals(p.getCurve())
+              && c.spec.getGenerator().equals(p.getGenerator())
+              && c.n.equals(p.getOrder())
+          ? c
+          : null;
     }
   }
 }

@@ -143,4 +143,32 @@ public final class Der {
     }
     return off + len > der.length ? null : new int[] {off, len};
   }
+
+  /**
+   * Two DER INTEGERs, as the contents of an ECDSA-Sig-Value {@code SEQUENCE { r, s }}: both
+   * positive and minimally encoded, nothing after them.
+   *
+   * @param seq the SEQUENCE's contents
+   * @return {r, s}, or {@code null} if malformed
+   */
+  public static java.math.BigInteger[] twoIntegers(byte[] seq) {
+    java.math.BigInteger[] out = new java.math.BigInteger[2];
+    int at = 0;
+    for (int i = 0; i < 2; i++) {
+      if (at + 2 > seq.length || (seq[at] & 0xff) != INTEGER || (seq[at + 1] & 0x80) != 0) {
+        return null; // an ECDSA integer is short enough for the short length form
+      }
+      int[] h = header(seq, at);
+      if (h == null || h[1] == 0 || h[1] > 80) {
+        return null;
+      }
+      byte[] c = Arrays.copyOfRange(seq, h[0], h[0] + h[1]);
+      if ((c[0] & 0x80) != 0 || (c.length > 1 && c[0] == 0 && (c[1] & 0x80) == 0)) {
+        return null; // negative, or a leading zero that is not needed
+      }
+      out[i] = new java.math.BigInteger(c);
+      at = h[0] + h[1];
+    }
+    return at == seq.length ? out : null;
+  }
 }

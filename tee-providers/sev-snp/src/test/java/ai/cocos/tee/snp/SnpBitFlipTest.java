@@ -16,12 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Property: flipping any single bit of the signed part of a report, of its signature field, or of
  * the VCEK/VLEK certificate makes verification fail.
  *
- * <p>Coverage, a deterministic sample sized to keep the test well under a minute on a loaded 2-core
- * machine (each flip is a full verification, dominated by one ECDSA P-384 check):
+ * <p>Coverage, a deterministic selection sized to keep the test well under a minute on a loaded
+ * 2-core machine (each flip is a full verification, dominated by one ECDSA P-384 check):
  *
  * <ul>
  *   <li>signed body (0x000-0x29F, 5376 bits): vector k (0-4) flips the bits whose index is k modulo
- *       13, about 2070 bits in all, spread over every field;
+ *       5, so every bit position of the body is flipped in one of the five reports;
  *   <li>signature field (0x2A0-0x49F): every bit of the padding and reserved bytes of every vector,
  *       and of the 768 significant bits of R and S, those whose index is k modulo 5 (all 768
  *       positions over the five vectors);
@@ -53,7 +53,7 @@ class SnpBitFlipTest {
       for (int bit = 0; bit < report.length * 8; bit++) {
         int sigBit = bit - 0x2A0 * 8;
         boolean significant = sigBit >= 0 && (sigBit % (0x48 * 8)) < 48 * 8 && sigBit < 0x90 * 8;
-        if (sigBit < 0 && bit % 13 != k) {
+        if (sigBit < 0 && bit % 5 != k) {
           continue;
         }
         if (significant && bit % 5 != k) {
