@@ -186,17 +186,17 @@ final class QuoteEvaluation {
       return;
     }
     eventLogPresent = true;
-    TcgEventLog parsed;
+    Replayed parsed;
     try {
-      parsed = TcgEventLog.parse(log.get());
+      parsed = REPLAYS.get(log.get(), Replayed::of);
     } catch (MalformedException e) {
       ev.fail("event_log.format", "a TCG event log", "malformed", e.getMessage());
       return;
     }
-    ev.claim("vtpm.event_log.events", Integer.toString(parsed.events().size()));
+    ev.claim("vtpm.event_log.events", Integer.toString(parsed.events()));
     int compared = 0;
     for (Map.Entry<Integer, Map<Integer, byte[]>> bank : quoted.entrySet()) {
-      Map<Integer, byte[]> replayed = parsed.replay(bank.getKey());
+      Map<Integer, byte[]> replayed = parsed.pcrs().getOrDefault(bank.getKey(), Map.of());
       if (replayed.isEmpty()) {
         continue;
       }
@@ -239,10 +239,30 @@ final class QuoteEvaluation {
       ev.fail(
           "event_log.replay",
           "an event log covering quoted PCRs",
-          "banks " + parsed.banks().keySet().stream().map(TpmAlg::bankName).toList(),
+          "banks " + parsed.pcrs().keySet().stream().map(TpmAlg::bankName).toList(),
           "the event log covers none of the quoted PCRs, so it cannot be checked");
     }
   }
+
+  /**
+   * An event log's replay in every bank it carries: deterministic, so kept by the log's exact bytes
+   * (a machine's log repeats from quote to quote).
+   */
+  record Replayed(int events, Map<Integer, Map<Integer, byte[]>> pcrs) {
+    static Replayed of(byte[] log) throws MalformedException {
+      TcgEventLog parsed = TcgEventLog.parse(log);
+      Map<Integer, Map<Integer, byte[]>> pcrs = new LinkedHashMap<>();
+      for (int bank : parsed.banks().keySet()) {
+        Map<Integer, byte[]> r = parsed.replay(bank);
+        if (!r.isEmpty()) {
+          pcrs.put(bank, java.util.Collections.unmodifiableMap(r));
+        }
+      }
+      return new Replayed(parsed.events().size(), java.util.Collections.unmodifiableMap(pcrs));
+    }
+  }
+
+  private static final ContentCache<Replayed> REPLAYS = new ContentCache<>(64);
 
   /** Evaluates the {@code vtpm} section (and the AK rules) of a usable policy. */
   void policy(
