@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,15 @@ int main(int argc, char **argv) {
     trap_here();
   }
   if (!strcmp(cmd, "recurse")) return recurse(1);
+  if (!strcmp(cmd, "out-of-bounds")) {
+    /* Far beyond any memory the runner allows (the top of the 4 GiB address space). */
+    volatile int *far = (volatile int *)(uintptr_t)0xfffffff0u;
+    return *far;
+  }
+  if (!strcmp(cmd, "divide")) {
+    volatile int zero = 0;
+    return 10 / zero;
+  }
   if (!strcmp(cmd, "spin")) {
     printf("spinning\n");
     fprintf(stderr, "oops\n");

@@ -5,6 +5,7 @@ import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
@@ -59,10 +60,20 @@ final class WasmEngine {
         .withMemoryFactory(limits -> memory(limits, maxPages));
   }
 
-  /** The module's own limits, with the maximum capped by the runner's limit. */
-  static ByteArrayMemory memory(MemoryLimits declared, int maxPages) {
+  /**
+   * The memory of a module: its own limits with the maximum capped by the runner's limit. Below 2
+   * GiB (every limit up to {@code AGENT_WASM_MAX_MEMORY_MB=2047}) it is a {@link FlatMemory}, the
+   * fastest safe layout measured (see {@code bench/wasm-vs-node/README.md}); above, Chicory's paged
+   * {@link ByteArrayMemory}.
+   *
+   * @param declared the limits the module declares
+   * @param maxPages the runner's limit in pages
+   * @return the memory
+   */
+  static Memory memory(MemoryLimits declared, int maxPages) {
     int max = Math.min(declared.maximumPages(), maxPages);
-    return new ByteArrayMemory(new MemoryLimits(declared.initialPages(), max, declared.shared()));
+    MemoryLimits limits = new MemoryLimits(declared.initialPages(), max, declared.shared());
+    return FlatMemory.fits(limits) ? new FlatMemory(limits) : new ByteArrayMemory(limits);
   }
 
   /**

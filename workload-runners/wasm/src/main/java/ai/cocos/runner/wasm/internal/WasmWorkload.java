@@ -287,7 +287,14 @@ final class WasmWorkload implements Workload {
       return failed("algorithm cannot be instantiated: " + t.getMessage());
     }
     if (t instanceof WasmRuntimeException) {
-      return failed("algorithm failed in a WASI call: " + t.getMessage());
+      // Chicory raises most traps (out-of-bounds memory, division by zero, bad conversions) as
+      // WasmRuntimeException; the same type from its WASI layer means a call it cannot serve.
+      StackTraceElement[] stack = t.getStackTrace();
+      boolean fromWasi =
+          stack.length > 0 && stack[0].getClassName().startsWith("com.dylibso.chicory.wasi.");
+      return fromWasi
+          ? failed("algorithm failed in a WASI call: " + t.getMessage())
+          : failed("algorithm trapped: " + t.getMessage() + where(t, module));
     }
     if (t instanceof ChicoryException) {
       return failed("algorithm failed: " + t.getMessage());
