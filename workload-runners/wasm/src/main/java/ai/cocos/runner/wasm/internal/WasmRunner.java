@@ -7,14 +7,12 @@ import ai.cocos.api.runner.RunnerUnavailableException;
 import ai.cocos.api.runner.Workload;
 import ai.cocos.api.runner.WorkloadRunner;
 import ai.cocos.runner.support.RunningWorkloads;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.wasm.WasmModule;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -112,8 +110,10 @@ public final class WasmRunner implements WorkloadRunner {
 
   /**
    * Checks that the JVM heap can hold a module's memory at its limit, and that Chicory's compiler
-   * works in this class loader (it defines classes at run time, which needs ASM and the runtime on
-   * the same class path).
+   * and ASM can be loaded from this bundle (the compiler defines classes at run time that need
+   * both). Compiling a probe module here would prove more but costs half a second of class loading
+   * at every agent start, several seconds in an emulated confidential VM: the first run pays it
+   * instead, on its own thread.
    *
    * @throws RunnerUnavailableException naming the setting to change
    */
@@ -130,67 +130,29 @@ public final class WasmRunner implements WorkloadRunner {
               + needed / (1024 * 1024)
               + " MiB (-Xmx in JAVA_OPTS) or lower AGENT_WASM_MAX_MEMORY_MB");
     }
-    try {
-      WasmModule probe = WasmEngine.parse(new ByteArrayInputStream(PROBE_MODULE));
-      Instance instance =
-          WasmEngine.instance(probe, WasmEngine.compile(probe), settings.maxMemoryPages()).build();
-      long[] answer = instance.export("answer").apply();
-      if (answer.length != 1 || answer[0] != 42) {
-        throw new IllegalStateException("probe module returned a wrong value");
+    for (String name : COMPILER_CLASSES) {
+      try {
+        Class.forName(name, false, WasmRunner.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw new RunnerUnavailableException(
+            "the 'wasm' runner cannot compile Wasm to JVM bytecode: "
+                + name
+                + " is not loadable ("
+                + e
+                + "); Chicory and ASM must be on the runner bundle's class path");
       }
-    } catch (RuntimeException | LinkageError e) {
-      throw new RunnerUnavailableException(
-          "the 'wasm' runner cannot compile Wasm to JVM bytecode in this JVM: "
-              + e
-              + " (Chicory and ASM must be on the runner bundle's class path)");
     }
   }
 
-  /**
-   * A minimal module exporting {@code answer: () -> i32} returning 42 (WebAssembly core
-   * specification §5: magic, version, type, function, export and code sections).
-   */
-  private static final byte[] PROBE_MODULE = {
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00, // magic "\0asm", version 1
-    0x01,
-    0x05,
-    0x01,
-    0x60,
-    0x00,
-    0x01,
-    0x7f, // type section: () -> i32
-    0x03,
-    0x02,
-    0x01,
-    0x00, // function section: one function of type 0
-    0x07,
-    0x0a,
-    0x01,
-    0x06,
-    'a',
-    'n',
-    's',
-    'w',
-    'e',
-    'r',
-    0x00,
-    0x00, // export "answer" = func 0
-    0x0a,
-    0x06,
-    0x01,
-    0x04,
-    0x00,
-    0x41,
-    0x2a,
-    0x0b // code: no locals, i32.const 42, end
-  };
+  /** Classes the compiler needs at run time, from each embedded library. */
+  private static final List<String> COMPILER_CLASSES =
+      List.of(
+          "com.dylibso.chicory.compiler.MachineFactoryCompiler",
+          "com.dylibso.chicory.wasi.WasiPreview1",
+          "org.objectweb.asm.ClassWriter",
+          "org.objectweb.asm.commons.InstructionAdapter",
+          "org.objectweb.asm.tree.analysis.Analyzer",
+          "org.objectweb.asm.util.CheckClassAdapter");
 
   @Override
   public Workload start(RunSpec spec, OutputSink output) throws RunnerException {

@@ -4,6 +4,7 @@ import ai.cocos.api.runner.OutputSink;
 import ai.cocos.api.runner.RunResult;
 import ai.cocos.api.runner.RunResult.Outcome;
 import ai.cocos.api.runner.RunSpec;
+import ai.cocos.api.runner.RunnerException;
 import ai.cocos.api.runner.Workload;
 import ai.cocos.runner.support.LineOutputStream;
 import ai.cocos.runner.wasm.internal.ModuleCheck.ModuleRejectedException;
@@ -31,6 +32,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -108,9 +110,16 @@ final class WasmWorkload implements Workload {
    *
    * @param executor runs the output relay
    */
-  void begin(Executor executor) {
+  void begin(Executor executor) throws RunnerException {
     relay.start(executor);
-    thread.start();
+    try {
+      thread.start();
+    } catch (OutOfMemoryError e) {
+      // "unable to create native thread": nothing runs, so nothing is left behind.
+      relay.detach();
+      files.close();
+      throw new RunnerException("cannot start a thread for the module: " + e.getMessage(), e);
+    }
     deadline =
         timer.schedule(
             () -> end(Outcome.TIMED_OUT), spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -131,25 +140,33 @@ final class WasmWorkload implements Workload {
       return;
     }
     thread.interrupt();
-    timer.schedule(
-        () -> {
-          if (!result.isDone()) {
-            LOG.log(
-                Level.WARNING,
-                () ->
-                    "wasm module of computation "
-                        + spec.computationId()
-                        + " did not end within "
-                        + settings.stopGrace()
-                        + " of being "
-                        + (why == Outcome.STOPPED ? "stopped" : "timed out")
-                        + "; reporting it ended, its thread ends at its next check");
-            relay.detach();
-            complete(requested(why));
-          }
-        },
-        settings.stopGrace().toNanos(),
-        TimeUnit.NANOSECONDS);
+    try {
+      timer.schedule(
+          () -> reportIfStuck(why), settings.stopGrace().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // The runner is shutting down and waits for the results itself: report this one now.
+      relay.detach();
+      complete(requested(why));
+    }
+  }
+
+  /** Reports the requested ending if the module's thread has not ended within the grace. */
+  private void reportIfStuck(Outcome why) {
+    if (result.isDone()) {
+      return;
+    }
+    LOG.log(
+        Level.WARNING,
+        () ->
+            "wasm module of computation "
+                + spec.computationId()
+                + " did not end within "
+                + settings.stopGrace()
+                + " of being "
+                + (why == Outcome.STOPPED ? "stopped" : "timed out")
+                + "; reporting it ended, its thread ends at its next check");
+    relay.detach();
+    complete(requested(why));
   }
 
   private void run() {

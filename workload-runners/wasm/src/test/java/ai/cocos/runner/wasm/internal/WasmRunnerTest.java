@@ -52,7 +52,7 @@ class WasmRunnerTest {
   }
 
   @Test
-  void typeIsWasmAndHostCheckCompilesAProbe() throws Exception {
+  void typeIsWasmAndHostCheckFindsTheEmbeddedCompiler() throws Exception {
     assertEquals("wasm", runner.type());
     runner.checkHost();
   }
@@ -450,6 +450,7 @@ class WasmRunnerTest {
 
     assertEquals(Outcome.STOPPED, await(first).outcome());
     assertEquals(Outcome.STOPPED, await(second).outcome());
+    first.stop(); // after the runner is gone: no effect, no error
     RunnerUnavailableException e =
         assertThrows(
             RunnerUnavailableException.class,
