@@ -282,6 +282,10 @@ final class WasmWorkload implements Workload {
   }
 
   private RunResult describe(Throwable t, WasmModule module) {
+    if (t instanceof MalformedException || t instanceof InvalidException) {
+      // Chicory validates some of a module only when it compiles or instantiates it.
+      return failed("algorithm is not a valid WebAssembly module: " + t.getMessage());
+    }
     if (t instanceof UninstantiableException && t.getCause() instanceof TrapException trap) {
       return failed("algorithm trapped while starting: " + trap.getMessage() + where(trap, module));
     }
