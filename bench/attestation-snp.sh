@@ -62,19 +62,24 @@ done
 sorted=($(printf '%s\n' "${times[@]}" | sort -n))
 echo "runs (ms): ${times[*]}; median ${sorted[2]} ms"
 # The same with a class-data archive of that run (as the agent and manager assemblies ship one).
-jsa="$(mktemp -u).jsa"
+# CDS takes jars only: pack the module's classes and the benchmark's main classes.
+jars="$(mktemp -d)"
+jar cf "$jars/main.jar" -C "$module/target/classes" .
+jar cf "$jars/bench.jar" -C "$module/target/test-classes" ai/cocos/tee/snp/bench
+cdscp="$jars/main.jar:$jars/bench.jar:$(cat "$cpfile")"
+jsa="$jars/validate.jsa"
 java -XX:ArchiveClassesAtExit="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -XX:TieredStopAtLevel=1 \
-  -XX:+UseSerialGC -cp "$cp" ai.cocos.tee.snp.bench.SnpValidateOnce "$report" "$vcek" "$policy" \
-  2026-06-01T00:00:00Z >/dev/null 2>&1
+  -XX:+UseSerialGC -cp "$cdscp" ai.cocos.tee.snp.bench.SnpValidateOnce "$report" "$vcek" "$policy" \
+  2026-06-01T00:00:00Z >/dev/null
 cds=()
 for i in 1 2 3 4 5; do
   t0=$(date +%s%N)
-  java -XX:SharedArchiveFile="$jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$cp" \
+  java -XX:SharedArchiveFile="$jsa" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$cdscp" \
     ai.cocos.tee.snp.bench.SnpValidateOnce "$report" "$vcek" "$policy" 2026-06-01T00:00:00Z >/dev/null
   t1=$(date +%s%N)
   cds+=($(( (t1 - t0) / 1000000 )))
 done
-rm -f "$jsa"
+rm -rf "$jars"
 csorted=($(printf '%s\n' "${cds[@]}" | sort -n))
 echo "with a CDS archive (ms): ${cds[*]}; median ${csorted[2]} ms"
 
