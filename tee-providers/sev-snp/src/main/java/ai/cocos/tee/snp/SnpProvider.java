@@ -16,8 +16,10 @@ import ai.cocos.attestation.collateral.CollateralException;
 import ai.cocos.attestation.collateral.HttpCollateralFetcher;
 import ai.cocos.attestation.snp.AmdKds;
 import ai.cocos.attestation.snp.SnpPolicyTemplate;
+import ai.cocos.attestation.snp.SnpProduct;
 import ai.cocos.attestation.snp.SnpReport;
 import ai.cocos.attestation.snp.SnpVerifier;
+import ai.cocos.attestation.snp.TcbVersion;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Arrays;
@@ -48,6 +50,7 @@ public final class SnpProvider implements TeeProvider {
   private final SnpSettings settings;
   private final SnpVerifier verifier;
   private final ConfigfsTsm tsm;
+  private final Collateral collateral;
 
   /**
    * A provider with explicit settings.
@@ -69,6 +72,7 @@ public final class SnpProvider implements TeeProvider {
                           + ": collateral fetching is"
                           + " turned off in the SEV-SNP provider's settings");
                 });
+    this.collateral = collateral;
     this.verifier = SnpVerifier.amd(collateral, new AmdKds(settings.kds()));
     this.tsm = new ConfigfsTsm(settings.tsmReportDir());
   }
@@ -178,5 +182,52 @@ public final class SnpProvider implements TeeProvider {
               + why.stream().collect(Collectors.joining("\n  ")));
     }
     return SnpPolicyTemplate.from(v.get(), SEV_SNP);
+  }
+
+  /**
+   * Fills the collateral cache for offline verification (the CLI's {@code ca-bundle}): the VCEK and
+   * VLEK certificate chains and CRLs of each product, and the VCEK of each given report. Items
+   * already cached are not fetched again.
+   *
+   * @param products the products whose chains and CRLs to fetch
+   * @param reports reports (v3+, or v2 with one product given) whose VCEKs to fetch
+   * @return the URLs now in the cache
+   * @throws AttestationException naming the first item that could not be fetched
+   */
+  public List<java.net.URI> prefetch(List<SnpProduct> products, List<byte[]> reports)
+      throws AttestationException {
+    AmdKds kds = new AmdKds(settings.kds());
+    List<java.net.URI> urls = new java.util.ArrayList<>();
+    for (SnpProduct p : products) {
+      for (boolean vlek : new boolean[] {false, true}) {
+        urls.add(kds.certChain(p, vlek));
+        urls.add(kds.crl(p, vlek));
+      }
+    }
+    for (byte[] report : reports) {
+      SnpReport r;
+      try {
+        r = SnpReport.parse(report);
+      } catch (ai.cocos.attestation.snp.SnpFormatException e) {
+        throw new AttestationException("cannot prefetch the VCEK: " + e.getMessage(), e);
+      }
+      SnpProduct p = r.cpuidProduct().orElse(products.size() == 1 ? products.get(0) : null);
+      if (p == null) {
+        throw new AttestationException(
+            "a version 2 report carries no CPUID: give exactly one"
+                + " product to prefetch its VCEK");
+      }
+      if (r.signingKey() == SnpReport.KEY_VCEK) {
+        urls.add(kds.vcek(p, r.chipId(), TcbVersion.decode(r.reportedTcb(), p)));
+      }
+    }
+    for (java.net.URI u : urls) {
+      try {
+        collateral.get(u, false);
+      } catch (CollateralException e) {
+        throw new AttestationException(e.getMessage(), e);
+      }
+    }
+    return List.copyOf(urls);
   }
 }

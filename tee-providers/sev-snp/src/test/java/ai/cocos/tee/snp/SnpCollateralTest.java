@@ -227,4 +227,34 @@ class SnpCollateralTest {
         foreign.failures().get(0).message().contains("is not issued by CN=ARK-Genoa"),
         foreign.failures().get(0).message());
   }
+
+  @Test
+  void prefetchFillsTheCacheForOfflineUse() throws Exception {
+    SnpVectors g = SnpVectors.of("genoa-v3-msft");
+    served.put(
+        "/vcek/v1/Genoa/cert_chain",
+        java.nio.file.Files.readAllBytes(Vectors.dir().resolve("roots/amd/genoa_ask_ark.pem")));
+    served.put(
+        "/vlek/v1/Genoa/cert_chain",
+        java.nio.file.Files.readAllBytes(Vectors.dir().resolve("roots/amd/genoa_asvk_ark.pem")));
+    served.put("/vcek/v1/Genoa/crl", new byte[] {1});
+    served.put("/vlek/v1/Genoa/crl", new byte[] {2});
+    List<URI> urls = provider("p").prefetch(List.of(SnpProduct.GENOA), List.of(g.report()));
+    assertEquals(5, urls.size());
+    assertEquals(5, hitCount());
+    provider("p").prefetch(List.of(SnpProduct.GENOA), List.of(g.report()));
+    assertEquals(5, hitCount(), "cached items are not fetched again");
+    assertTrue(
+        provider("p")
+            .verify(
+                new VerificationRequest(
+                    new Evidence("snp", g.report(), Map.of()), policy(g, Map.of()), g.at(), true))
+            .passed());
+    served.remove("/vcek/v1/Genoa/crl");
+    ai.cocos.api.tee.AttestationException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ai.cocos.api.tee.AttestationException.class,
+            () -> provider("q").prefetch(List.of(SnpProduct.GENOA), List.of()));
+    assertTrue(e.getMessage().contains("/vcek/v1/Genoa/crl: not found (HTTP 404)"), e.getMessage());
+  }
 }
