@@ -15,8 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -94,13 +94,18 @@ public final class WasmRunner implements WorkloadRunner {
   WasmRunner(RunnerSettings settings, long maxHeapBytes) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.maxHeapBytes = maxHeapBytes;
-    this.timer =
-        Executors.newSingleThreadScheduledExecutor(
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(
+            1,
             task -> {
               Thread t = new Thread(task, "cocos-runner-wasm-timer");
               t.setDaemon(true);
               return t;
             });
+    // A finished run cancels its time limit, which may lie hours ahead: drop it at once rather
+    // than keep the run (and its module) reachable until then.
+    timer.setRemoveOnCancelPolicy(true);
+    this.timer = timer;
   }
 
   @Override

@@ -63,7 +63,7 @@ final class WasmWorkload implements Workload {
   private static final Duration DRAIN_LIMIT = Duration.ofSeconds(10);
 
   private final RunSpec spec;
-  private final byte[] moduleBytes;
+  private byte[] moduleBytes; // released once parsed
   private final GuestFileSystem files;
   private final RunnerSettings settings;
   private final ScheduledExecutorService timer;
@@ -112,17 +112,19 @@ final class WasmWorkload implements Workload {
    */
   void begin(Executor executor) throws RunnerException {
     relay.start(executor);
+    // Scheduled before the thread starts, so that even a module that ends at once cancels it.
+    deadline =
+        timer.schedule(
+            () -> end(Outcome.TIMED_OUT), spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
     try {
       thread.start();
     } catch (OutOfMemoryError e) {
       // "unable to create native thread": nothing runs, so nothing is left behind.
+      deadline.cancel(false);
       relay.detach();
       files.close();
       throw new RunnerException("cannot start a thread for the module: " + e.getMessage(), e);
     }
-    deadline =
-        timer.schedule(
-            () -> end(Outcome.TIMED_OUT), spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -228,6 +230,8 @@ final class WasmWorkload implements Workload {
       module = WasmEngine.parse(new ByteArrayInputStream(moduleBytes));
     } catch (MalformedException | InvalidException e) {
       return failed("algorithm is not a valid WebAssembly module: " + e.getMessage());
+    } finally {
+      moduleBytes = null;
     }
     WasiOptions.Builder options =
         WasiOptions.builder()
