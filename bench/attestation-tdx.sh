@@ -24,7 +24,9 @@ if [ ! -f "$module/target/test-classes/META-INF/BenchmarkList" ]; then
   mvn -B -q -o install -pl "$module" -DskipTests
 fi
 cpfile="$(mktemp)"
-trap 'rm -f "$cpfile" "$policy" "$jmhout"' EXIT
+jmhout="$(mktemp)"
+policy="$(mktemp)"
+trap 'rm -f "$cpfile" "$policy" "$policy.err" "$jmhout"' EXIT
 mvn -B -q -o dependency:build-classpath -pl "$module" -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >/dev/null
 cp="$module/target/classes:$module/target/test-classes:$(cat "$cpfile")"
 
@@ -38,7 +40,11 @@ echo "verify/s: P-256 $p256, P-384 $p384, RSA-4096 $rsa"
 
 echo
 echo "== JMH: TDX verification (1 thread) =="
-jmhout="$(mktemp)"
+# JMH's lock file makes a second benchmark on this machine wait rather than skew both.
+while command -v fuser >/dev/null && [ -e /tmp/jmh.lock ] && fuser /tmp/jmh.lock >/dev/null 2>&1; do
+  echo "waiting for another JMH run to finish..." >&2
+  sleep 10
+done
 java -cp "$cp" org.openjdk.jmh.Main 'ai.cocos.tee.tdx.bench.TdxVerifyBench' \
   -f 1 -wi 3 -w 2s -i "$iterations" -r 2s -t 1 -rf csv -rff "$jmhout" | grep -E "^(Benchmark|TdxVerifyBench)"
 score() { awk -F, -v b="$1" '$1 ~ b {gsub(/"/,"",$5); print $5}' "$jmhout"; }
@@ -46,7 +52,6 @@ warm=$(score '\\.warm"'); cold=$(score '\\.cold"'); jdk=$(score 'p256Jdk')
 
 echo
 echo "== whole process: one offline verification from files (5 runs) =="
-policy="$(mktemp)"
 java -cp "$cp" ai.cocos.tee.tdx.bench.TdxPolicyFile "$vectors/tdx/v4-phala-full-collateral/quote.dat" > "$policy"
 times=()
 for i in 1 2 3 4 5; do
