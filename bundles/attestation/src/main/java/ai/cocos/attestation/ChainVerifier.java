@@ -198,17 +198,14 @@ public final class ChainVerifier {
       return;
     }
     try {
-      if (Ecdsa.supports(issuer.getPublicKey()) && cert.getSigAlgName().endsWith("withECDSA")) {
-        // BouncyCastle's curves: SunEC on JDK 17 is slow enough to matter on a cold chain.
-        if (!Ecdsa.verifyDer(
-            issuer.getPublicKey(), cert.getTBSCertificate(), cert.getSignature())) {
-          throw new java.security.SignatureException("ECDSA signature does not verify");
-        }
-        if (!ecdsaHashMatches(cert.getSigAlgOID(), issuer.getPublicKey())) {
-          throw new java.security.SignatureException("ECDSA hash does not fit the curve");
-        }
-      } else {
-        cert.verify(issuer.getPublicKey());
+      if (!signatureValid(
+          cert.getSigAlgName(),
+          cert.getSigAlgOID(),
+          cert.getSigAlgParams(),
+          issuer.getPublicKey(),
+          cert.getTBSCertificate(),
+          cert.getSignature())) {
+        throw new java.security.SignatureException("signature does not verify");
       }
     } catch (GeneralSecurityException | RuntimeException e) {
       throw new ChainException(
@@ -290,7 +287,15 @@ public final class ChainVerifier {
     String key = cacheKey(der, issuer.getPublicKey());
     if (!verified.containsKey(key)) {
       try {
-        crl.verify(issuer.getPublicKey());
+        if (!signatureValid(
+            crl.getSigAlgName(),
+            crl.getSigAlgOID(),
+            crl.getSigAlgParams(),
+            issuer.getPublicKey(),
+            crl.getTBSCertList(),
+            crl.getSignature())) {
+          throw new java.security.SignatureException("signature does not verify");
+        }
       } catch (GeneralSecurityException | RuntimeException e) {
         throw new ChainException(what + " is not signed by " + name(issuer), e);
       }
@@ -373,6 +378,35 @@ public final class ChainVerifier {
     } catch (GeneralSecurityException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * Checks a certificate's or CRL's signature over its TBS bytes. Done here rather than with {@code
+   * X509Certificate.verify}, whose result the JDK caches per certificate object (and its
+   * certificate factory returns the same object for the same bytes), so that this class's own cache
+   * is the only one and can be sized or turned off.
+   */
+  private static boolean signatureValid(
+      String algName, String oid, byte[] params, PublicKey key, byte[] tbs, byte[] sig)
+      throws GeneralSecurityException {
+    if (key instanceof ECPublicKey) {
+      return Ecdsa.supports(key) && ecdsaHashMatches(oid, key) && Ecdsa.verifyDer(key, tbs, sig);
+    }
+    java.security.Signature s = java.security.Signature.getInstance(algName);
+    if (params != null && oid.equals("1.2.840.113549.1.1.10")) {
+      java.security.AlgorithmParameters ap =
+          java.security.AlgorithmParameters.getInstance("RSASSA-PSS");
+      try {
+        ap.init(params);
+      } catch (java.io.IOException e) {
+        throw new java.security.InvalidAlgorithmParameterException(
+            "malformed RSASSA-PSS parameters", e);
+      }
+      s.setParameter(ap.getParameterSpec(java.security.spec.PSSParameterSpec.class));
+    }
+    s.initVerify(key);
+    s.update(tbs);
+    return s.verify(sig);
   }
 
   /** Ecdsa hashes with the curve's size (SHA-256 for P-256, SHA-384 for P-384). */
