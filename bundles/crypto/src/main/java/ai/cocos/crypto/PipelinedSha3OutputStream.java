@@ -1,0 +1,226 @@
+package ai.cocos.crypto;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import org.bouncycastle.crypto.digests.SHA3Digest;
+
+/**
+ * Like {@link Sha3OutputStream}, writes through to a delegate and hashes with SHA3-256, but hashes
+ * on a thread of its own while the caller goes on writing, so that writing to disk and hashing (the
+ * slowest step of an upload) overlap instead of adding up.
+ *
+ * <p>Each write is copied into one of a few fixed buffers ({@code depth} of {@code bufferBytes}
+ * each, allocated as needed), written to the delegate from there on the caller's thread, and handed
+ * to the hashing thread; a writer that gets more than {@code depth} buffers ahead of the hash
+ * waits. Memory is therefore bounded by {@code depth * bufferBytes} whatever the size of the
+ * stream.
+ *
+ * <p>One thread writes; {@link #count()}, {@link #digest()} and {@link #close()} may be called from
+ * another once writing is over. {@link #close()} must be called: it ends the hashing thread.
+ */
+public final class PipelinedSha3OutputStream extends OutputStream {
+  /** Default size of one buffer. */
+  public static final int DEFAULT_BUFFER_BYTES = 256 * 1024;
+
+  /** Default number of buffers. */
+  public static final int DEFAULT_DEPTH = 4;
+
+  private static final Chunk END = new Chunk(new byte[0], -1);
+
+  private record Chunk(byte[] bytes, int length) {}
+
+  private final OutputStream delegate;
+  private final long maxBytes;
+  private final String what;
+  private final int bufferBytes;
+  private final int depth;
+  private final SHA3Digest digest = new SHA3Digest(256);
+  private final BlockingQueue<byte[]> free;
+  private final BlockingQueue<Chunk> work;
+  private final Object progress = new Object();
+  private final Thread hasher;
+  private int allocated;
+  // guarded by progress
+  private long submitted;
+  // guarded by progress
+  private long hashed;
+  private volatile long count;
+  private byte[] result;
+  private boolean closed;
+
+  /**
+   * Wraps a stream with a limit and the default buffers.
+   *
+   * @param delegate where the bytes go
+   * @param maxBytes the most bytes that may be written, at least 0
+   * @param what what is written, e.g. {@code "dataset 'b.csv'"}, for the limit's message
+   */
+  public PipelinedSha3OutputStream(OutputStream delegate, long maxBytes, String what) {
+    this(delegate, maxBytes, what, DEFAULT_BUFFER_BYTES, DEFAULT_DEPTH);
+  }
+
+  /**
+   * Wraps a stream with a limit and buffers of a given size and number.
+   *
+   * @param delegate where the bytes go
+   * @param maxBytes the most bytes that may be written, at least 0
+   * @param what what is written, for the limit's message
+   * @param bufferBytes the size of one buffer, at least 1
+   * @param depth how many buffers the hash may lag behind the writes, at least 1
+   */
+  public PipelinedSha3OutputStream(
+      OutputStream delegate, long maxBytes, String what, int bufferBytes, int depth) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
+    }
+    if (bufferBytes < 1 || depth < 1) {
+      throw new IllegalArgumentException("bufferBytes and depth must be positive");
+    }
+    this.maxBytes = maxBytes;
+    this.what = Objects.requireNonNull(what, "what");
+    this.bufferBytes = bufferBytes;
+    this.depth = depth;
+    this.free = new ArrayBlockingQueue<>(depth);
+    // Room for every buffer and the end marker: handing work over never blocks.
+    this.work = new ArrayBlockingQueue<>(depth + 1);
+    this.hasher = new Thread(this::hash, "cocos-sha3");
+    hasher.setDaemon(true);
+    hasher.start();
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) throws IOException {
+    Objects.checkFromIndexSize(off, len, b.length);
+    admit(len);
+    while (len > 0) {
+      byte[] buffer = acquire();
+      int n = Math.min(len, buffer.length);
+      System.arraycopy(b, off, buffer, 0, n);
+      try {
+        delegate.write(buffer, 0, n);
+      } catch (IOException | RuntimeException e) {
+        free.offer(buffer);
+        throw e;
+      }
+      synchronized (progress) {
+        submitted++;
+      }
+      work.add(new Chunk(buffer, n));
+      count += n;
+      off += n;
+      len -= n;
+    }
+  }
+
+  private void admit(int len) throws IOException {
+    if (closed) {
+      throw new IOException("stream closed");
+    }
+    if (result != null) {
+      throw new IOException("write after digest() was taken");
+    }
+    if (len > maxBytes - count) {
+      throw new SizeLimitExceededException(what, maxBytes);
+    }
+  }
+
+  private byte[] acquire() throws IOException {
+    byte[] b = free.poll();
+    if (b != null) {
+      return b;
+    }
+    if (allocated < depth) {
+      allocated++;
+      return new byte[bufferBytes];
+    }
+    try {
+      return free.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while the hash caught up");
+    }
+  }
+
+  private void hash() {
+    try {
+      while (true) {
+        Chunk c = work.take();
+        if (c == END) {
+          return;
+        }
+        digest.update(c.bytes(), 0, c.length());
+        free.add(c.bytes());
+        synchronized (progress) {
+          hashed++;
+          progress.notifyAll();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void flush() throws IOException {
+    delegate.flush();
+  }
+
+  /** Closes the delegate and lets the hashing thread end. The digest stays available. */
+  @Override
+  public void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      work.add(END);
+      delegate.close();
+    }
+  }
+
+  /**
+   * The number of bytes written so far.
+   *
+   * @return the count
+   */
+  public long count() {
+    return count;
+  }
+
+  /**
+   * Waits for the hash to catch up with every write, finishes it and returns SHA3-256 of everything
+   * written. Later calls return the same value; later writes fail.
+   *
+   * @return a new 32-byte array
+   * @throws IllegalStateException if interrupted while waiting for the hash, or if the stream was
+   *     closed by another thread during a write
+   */
+  public byte[] digest() {
+    if (result == null) {
+      synchronized (progress) {
+        while (hashed < submitted) {
+          if (!hasher.isAlive()) {
+            // Closed from another thread while a write was under way: what it wrote is not hashed.
+            throw new IllegalStateException("the stream was closed while it was being written");
+          }
+          try {
+            progress.wait(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the hash caught up", e);
+          }
+        }
+      }
+      result = new byte[Sha3.DIGEST_LENGTH];
+      digest.doFinal(result, 0);
+    }
+    return result.clone();
+  }
+}

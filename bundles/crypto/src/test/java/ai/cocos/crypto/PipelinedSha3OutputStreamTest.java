@@ -1,0 +1,85 @@
+package ai.cocos.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PipelinedSha3OutputStreamTest {
+  @Test
+  void hashesAndWritesExactlyWhatTheSequentialStreamDoesWhateverTheWriteSizes() throws Exception {
+    Random random = new Random(42);
+    byte[] data = new byte[3 * 1024 * 1024 + 17];
+    random.nextBytes(data);
+    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    // Small buffers and depth so the writer often waits for the hash.
+    PipelinedSha3OutputStream out =
+        new PipelinedSha3OutputStream(copy, Long.MAX_VALUE, "data", 1000, 2);
+    int off = 0;
+    while (off < data.length) {
+      int n = Math.min(data.length - off, random.nextInt(70_000));
+      if (n % 7 == 0 && n > 0) {
+        out.write(data[off]);
+        n = 1;
+      } else {
+        out.write(data, off, n);
+      }
+      off += n;
+    }
+    out.close();
+    assertEquals(data.length, out.count());
+    assertArrayEquals(Sha3.digest(data), out.digest());
+    assertArrayEquals(data, copy.toByteArray());
+  }
+
+  @Test
+  void anEmptyStreamHasTheEmptyHash() throws Exception {
+    PipelinedSha3OutputStream out =
+        new PipelinedSha3OutputStream(OutputStream.nullOutputStream(), 10, "nothing");
+    out.close();
+    assertArrayEquals(Sha3.digest(new byte[0]), out.digest());
+  }
+
+  @Test
+  void theLimitIsEnforcedBeforeAnythingPassesAndNamesWhatWasWritten() throws Exception {
+    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    PipelinedSha3OutputStream out = new PipelinedSha3OutputStream(copy, 10, "dataset 'a.csv'");
+    out.write(new byte[8]);
+    SizeLimitExceededException e =
+        assertThrows(SizeLimitExceededException.class, () -> out.write(new byte[3]));
+    assertTrue(e.getMessage().contains("dataset 'a.csv'"), e.getMessage());
+    assertEquals(8, copy.size());
+    out.close();
+    assertArrayEquals(Sha3.digest(new byte[8]), out.digest());
+    assertThrows(IOException.class, () -> out.write(1));
+  }
+
+  @Test
+  void aFailingDelegateFailsTheWriteAndTheStreamStillCloses() throws Exception {
+    OutputStream broken =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            throw new IOException("disk gone");
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            throw new IOException("disk gone");
+          }
+        };
+    PipelinedSha3OutputStream out = new PipelinedSha3OutputStream(broken, 100, "x", 4, 1);
+    assertEquals(
+        "disk gone", assertThrows(IOException.class, () -> out.write(new byte[9])).getMessage());
+    // The buffer went back: another write can be tried.
+    assertThrows(IOException.class, () -> out.write(new byte[2]));
+    out.close();
+    assertEquals(0, out.count());
+  }
+}
