@@ -6,9 +6,9 @@ import ai.cocos.api.tee.Policy;
 import ai.cocos.api.tee.TeeProvider;
 import ai.cocos.attestation.PolicyDocument;
 import ai.cocos.attestation.PolicyException;
+import ai.cocos.tee.emulated.EmulatedProvider;
 import ai.cocos.tee.tdx.TdxPolicyTemplate;
 import ai.cocos.tee.vtpm.VtpmPolicyTemplates;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -167,34 +167,12 @@ final class AttestationPolicyCreateCommand extends LocalCommand {
     return 0;
   }
 
-  /**
-   * The emulated provider's policy template: its public {@code policyFrom(Evidence, Instant)},
-   * called reflectively because the emulated jar is optional on this class path.
-   */
+  /** The emulated provider's policy template (pins the emulated root the evidence chains to). */
   private Policy emulated(TeeProvider provider, Evidence evidence, Instant when)
       throws Failure, AttestationException {
-    try {
-      try {
-        return (Policy)
-            provider
-                .getClass()
-                .getMethod("policyFrom", Evidence.class, Instant.class)
-                .invoke(provider, evidence, when);
-      } catch (NoSuchMethodException e) {
-        return (Policy)
-            provider
-                .getClass()
-                .getMethod("policyFrom", Evidence.class, Instant.class, boolean.class)
-                .invoke(provider, evidence, when, true);
-      }
-    } catch (InvocationTargetException e) {
-      if (e.getCause() instanceof AttestationException a) {
-        throw a;
-      }
-      throw new Failure("the emulated provider failed: " + e.getCause());
-    } catch (ReflectiveOperationException e) {
-      throw new Failure(
-          "the emulated provider on this class path writes no policies (no policyFrom method)");
+    if (!(provider instanceof EmulatedProvider emulated)) {
+      throw new Failure("no emulated provider on this class path");
     }
+    return emulated.policyFrom(evidence, when);
   }
 }

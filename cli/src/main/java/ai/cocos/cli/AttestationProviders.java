@@ -4,6 +4,8 @@ import ai.cocos.api.tee.TeeProvider;
 import ai.cocos.attestation.collateral.CollateralCache;
 import ai.cocos.attestation.collateral.IntelPcs;
 import ai.cocos.attestation.snp.AmdKds;
+import ai.cocos.tee.emulated.EmulatedProvider;
+import ai.cocos.tee.emulated.EmulatedSettings;
 import ai.cocos.tee.snp.SnpProvider;
 import ai.cocos.tee.snp.SnpSettings;
 import ai.cocos.tee.tdx.TdxProvider;
@@ -14,7 +16,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.function.Function;
 
 /**
@@ -201,16 +202,11 @@ final class AttestationProviders {
     return new TdxProvider(fetch ? s : s.offline());
   }
 
-  /** The emulated provider, found on the class path (it ships as its own jar). */
-  private static TeeProvider emulated() throws Failure {
-    for (TeeProvider p :
-        ServiceLoader.load(TeeProvider.class, TeeProvider.class.getClassLoader())) {
-      if (TeeProvider.EMULATED.equals(p.platform())) {
-        return p;
-      }
-    }
-    throw new Failure(
-        "the emulated provider (cocos-tee-emulated) is not on this CLI's class path: it cannot"
-            + " verify emulated evidence");
+  /**
+   * The emulated provider. Verifying needs no emulated root of its own: the policy pins the root
+   * the evidence must chain to (the folder is only where an agent keeps the root it signs with).
+   */
+  private static TeeProvider emulated() {
+    return new EmulatedProvider(EmulatedSettings.in(EmulatedSettings.defaultDir()));
   }
 }
