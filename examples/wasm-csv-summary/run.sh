@@ -69,7 +69,9 @@ say "The computation is registered and the manager starts its agent"
 # Log level debug: the agent logs the algorithm's standard output at debug (as CocosAI does).
 agent_port="$("$cli" create-vm --computation wasm-csv-summary --log-level debug --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["forwarded_port"])')"
 state() { "$cli" computations show wasm-csv-summary | sed -n 's/^ *state: *//p'; }
-for _ in $(seq 1 600); do [ "$(state)" = ReceivingAlgorithm ] && break; sleep 0.1; done
+# The agent accepts the computation (ReceivingAlgorithm) or refuses it at once, for instance when
+# no runner for its algorithm type is installed (Failed, with the agent's reason in the events).
+for _ in $(seq 1 120); do case "$(state)" in ReceivingAlgorithm | *final*) break ;; esac; sleep 0.2; done
 [ "$(state)" = ReceivingAlgorithm ] || fail "the agent did not accept the computation"
 echo "  agent on 127.0.0.1:$agent_port, waiting for the algorithm"
 export AGENT_GRPC_URL="127.0.0.1:$agent_port" AGENT_GRPC_SERVER_CA_CERTS="$work/agent.crt" COCOS_MANIFEST="$work/manifest.json"

@@ -64,7 +64,9 @@ class PythonExampleIT {
     assertNotEquals(0, run.status, run.output);
     assertTrue(
         run.output.contains(
-            "Running Failed {\"reason\":\"runner 'python' is not installed (installed: wasm)\"}"),
+            "agent could not start the computation: manifest refused: its algorithm type"
+                + " 'python' cannot run on this agent: runner 'python' is not installed (installed:"
+                + " wasm)"),
         run.output);
     assertTrue(run.output.contains("state:    Failed (final)"), run.output);
   }

@@ -74,7 +74,9 @@ class WasmExampleIT {
     assertNotEquals(0, run.status, run.output);
     assertTrue(
         run.output.contains(
-            "Running Failed {\"reason\":\"runner 'wasm' is not installed (installed: python)\"}"),
+            "agent could not start the computation: manifest refused: its algorithm type"
+                + " 'wasm' cannot run on this agent: runner 'wasm' is not installed (installed:"
+                + " python)"),
         run.output);
     assertTrue(run.output.contains("state:    Failed (final)"), run.output);
   }
