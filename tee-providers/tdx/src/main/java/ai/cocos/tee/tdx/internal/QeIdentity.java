@@ -32,7 +32,8 @@ record QeIdentity(
     byte[] attributesMask,
     byte[] mrSigner,
     int isvProdId,
-    List<TcbInfo.ModuleLevel> levels) {
+    List<TcbInfo.ModuleLevel> levels)
+    implements TdxVerifier.Dated {
 
   /**
    * Reads the parsed {@code enclaveIdentity} object.

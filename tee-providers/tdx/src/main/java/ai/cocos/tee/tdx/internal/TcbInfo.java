@@ -29,7 +29,8 @@ record TcbInfo(
     long tcbEvaluationDataNumber,
     ModuleIdentity tdxModule,
     List<ModuleIdentity> moduleIdentities,
-    List<Level> levels) {
+    List<Level> levels)
+    implements TdxVerifier.Dated {
 
   /** Number of SGX and TDX TCB components in a level. */
   static final int COMPONENTS = 16;

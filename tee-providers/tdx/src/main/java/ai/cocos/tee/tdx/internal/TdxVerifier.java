@@ -461,34 +461,20 @@ public final class TdxVerifier {
       Evaluation ev, State s, TdxCollateral c, List<X509Certificate> anchors, Instant at) {
     String rule = "collateral.tcb_info";
     String expected = "Intel TDX TCB info signed by Intel SGX TCB Signing, current";
-    if (c.tcbInfo == null) {
-      ev.fail(
-          rule,
-          expected,
-          "missing",
-          missing(c, TdxCollateral.TCB_INFO, "the TDX TCB info for this FMSPC"));
-      return null;
-    }
-    TcbInfo info;
-    try {
-      info = (TcbInfo) verifySigned(c.tcbInfo, anchors, at, TcbInfo::parse, "TCB info");
-    } catch (CollateralFormatException e) {
-      ev.fail(rule, expected, c.tcbInfo.origin(), e.getMessage());
-      return null;
-    }
-    String window = "issued " + info.issueDate() + ", next update " + info.nextUpdate();
-    if (at.isBefore(info.issueDate()) || at.isAfter(info.nextUpdate())) {
-      ev.fail(
-          rule,
-          expected,
-          window,
-          "the TCB info is "
-              + (at.isBefore(info.issueDate()) ? "not yet valid" : "expired")
-              + " at "
-              + at
-              + " ("
-              + window
-              + "): fetch a current one");
+    TcbInfo info =
+        signedAndCurrent(
+            ev,
+            rule,
+            expected,
+            c,
+            c.tcbInfo,
+            TdxCollateral.TCB_INFO,
+            "the TDX TCB info for this FMSPC",
+            TcbInfo::parse,
+            "TCB info",
+            anchors,
+            at);
+    if (info == null) {
       return null;
     }
     if (s.ext != null
@@ -509,7 +495,7 @@ public final class TdxVerifier {
             + ", evaluation data number "
             + info.tcbEvaluationDataNumber()
             + ", "
-            + window
+            + window(info)
             + " ("
             + c.tcbInfo.origin()
             + ")",
@@ -522,42 +508,96 @@ public final class TdxVerifier {
       Evaluation ev, TdxCollateral c, List<X509Certificate> anchors, Instant at) {
     String rule = "collateral.qe_identity";
     String expected = "Intel TD_QE identity signed by Intel SGX TCB Signing, current";
-    if (c.qeIdentity == null) {
-      ev.fail(
-          rule,
-          expected,
-          "missing",
-          missing(c, TdxCollateral.QE_IDENTITY, "the TD quoting enclave identity"));
-      return null;
-    }
-    QeIdentity id;
-    try {
-      id = (QeIdentity) verifySigned(c.qeIdentity, anchors, at, QeIdentity::parse, "QE identity");
-    } catch (CollateralFormatException e) {
-      ev.fail(rule, expected, c.qeIdentity.origin(), e.getMessage());
-      return null;
-    }
-    String window = "issued " + id.issueDate() + ", next update " + id.nextUpdate();
-    if (at.isBefore(id.issueDate()) || at.isAfter(id.nextUpdate())) {
-      ev.fail(
-          rule,
-          expected,
-          window,
-          "the QE identity is "
-              + (at.isBefore(id.issueDate()) ? "not yet valid" : "expired")
-              + " at "
-              + at
-              + " ("
-              + window
-              + "): fetch a current one");
+    QeIdentity id =
+        signedAndCurrent(
+            ev,
+            rule,
+            expected,
+            c,
+            c.qeIdentity,
+            TdxCollateral.QE_IDENTITY,
+            "the TD quoting enclave identity",
+            QeIdentity::parse,
+            "QE identity",
+            anchors,
+            at);
+    if (id == null) {
       return null;
     }
     ev.pass(
         rule,
         expected,
-        window + " (" + c.qeIdentity.origin() + ")",
+        window(id) + " (" + c.qeIdentity.origin() + ")",
         "the QE identity is signed by Intel and current");
     return id;
+  }
+
+  /** Intel collateral valid from its issue date until its next update. */
+  interface Dated {
+    /**
+     * When Intel issued it.
+     *
+     * @return the issue date
+     */
+    Instant issueDate();
+
+    /**
+     * When Intel publishes the next one; it is stale after.
+     *
+     * @return the next update
+     */
+    Instant nextUpdate();
+  }
+
+  private static String window(Dated d) {
+    return "issued " + d.issueDate() + ", next update " + d.nextUpdate();
+  }
+
+  /**
+   * The collateral item present, signed by Intel (see {@link #verifySigned}) and current at the
+   * verification time; otherwise a failed finding for the rule, and {@code null}.
+   */
+  @SuppressWarnings("unchecked")
+  private <T extends Dated> T signedAndCurrent(
+      Evaluation ev,
+      String rule,
+      String expected,
+      TdxCollateral c,
+      TdxCollateral.Signed signed,
+      String attachment,
+      String description,
+      Parser parser,
+      String what,
+      List<X509Certificate> anchors,
+      Instant at) {
+    if (signed == null) {
+      ev.fail(rule, expected, "missing", missing(c, attachment, description));
+      return null;
+    }
+    T doc;
+    try {
+      doc = (T) verifySigned(signed, anchors, at, parser, what);
+    } catch (CollateralFormatException e) {
+      ev.fail(rule, expected, signed.origin(), e.getMessage());
+      return null;
+    }
+    if (at.isBefore(doc.issueDate()) || at.isAfter(doc.nextUpdate())) {
+      ev.fail(
+          rule,
+          expected,
+          window(doc),
+          "the "
+              + what
+              + " is "
+              + (at.isBefore(doc.issueDate()) ? "not yet valid" : "expired")
+              + " at "
+              + at
+              + " ("
+              + window(doc)
+              + "): fetch a current one");
+      return null;
+    }
+    return doc;
   }
 
   private interface Parser {
