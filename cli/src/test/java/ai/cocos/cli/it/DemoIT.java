@@ -3,11 +3,7 @@ package ai.cocos.cli.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,22 +11,12 @@ import org.junit.jupiter.api.Test;
  * computation through the CLI, the manager and an agent over TLS, and shows what is refused.
  */
 class DemoIT {
-  private static final Path REPO = Path.of(System.getProperty("cocos.repo")).normalize();
-
   @Test
   void threePartiesComputeAndOnlyTheConsumerReadsTheResult() throws Exception {
-    int managerPort = freePort();
-    int first = freePort();
-    ProcessBuilder pb =
-        new ProcessBuilder(REPO.resolve("bin/cocos-demo").toString()).redirectErrorStream(true);
-    pb.environment().put("MANAGER_GRPC_PORT", Integer.toString(managerPort));
-    pb.environment().put("MANAGER_QEMU_HOST_FWD_RANGE", first + "-" + (first + 20));
-    Process demo = pb.start();
-    byte[] out = demo.getInputStream().readAllBytes();
-    assertTrue(demo.waitFor(3, TimeUnit.MINUTES), "the demo did not finish");
-    String text = new String(out, StandardCharsets.UTF_8);
+    ExampleScript.Run run = ExampleScript.run("bin/cocos-demo", name -> false, Map.of());
+    String text = run.output();
 
-    assertEquals(0, demo.exitValue(), text);
+    assertEquals(0, run.status(), text);
     // Every party's upload was accepted, the cross-party one refused with its reason.
     assertTrue(text.contains("lab:        algorithm uploaded"), text);
     assertTrue(text.contains("hospital-a: dataset uploaded: a.csv"), text);
@@ -46,11 +32,5 @@ class DemoIT {
     // The agent wiped the computation after the consumer fetched it.
     assertTrue(text.contains("Complete Completed"), text);
     assertTrue(text.contains("Wiped Completed"), text);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

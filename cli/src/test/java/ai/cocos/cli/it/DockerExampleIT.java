@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,9 +19,6 @@ import org.junit.jupiter.api.Test;
  * removes the container and the image; only the lab reads the word counts.
  */
 class DockerExampleIT {
-  private static final Path REPO = Path.of(System.getProperty("cocos.repo")).normalize();
-  private static final Path SCRIPT = REPO.resolve("examples/docker-wordcount/run.sh");
-
   /**
    * dockerd and a static busybox (scripts/setup.d/42-container-engine.sh), and root to start it.
    */
@@ -53,32 +47,11 @@ class DockerExampleIT {
 
   @Test
   void countsTheWordsOfBothTextsInAContainerAndLeavesNothingBehind() throws Exception {
-    Path log = Files.createTempFile("docker-wordcount-", ".log");
-    int managerPort = freePort();
-    int first = freePort();
-    ProcessBuilder pb =
-        new ProcessBuilder(SCRIPT.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    pb.environment().put("MANAGER_GRPC_PORT", Integer.toString(managerPort));
-    pb.environment().put("MANAGER_QEMU_HOST_FWD_RANGE", first + "-" + (first + 20));
-    pb.environment().remove("AGENT_RUNNERS");
-    Process process = pb.start();
-    String output;
-    try {
-      boolean ended = process.waitFor(4, TimeUnit.MINUTES);
-      output = Files.readString(log, StandardCharsets.UTF_8);
-      if (!ended) {
-        // run.sh's trap stops the manager (and its agents) and the engine it started.
-        process.destroy();
-        process.waitFor(30, TimeUnit.SECONDS);
-        fail("run.sh did not finish within 4 minutes: " + output);
-      }
-    } finally {
-      Files.deleteIfExists(log);
-    }
+    ExampleScript.Run run =
+        ExampleScript.run("examples/docker-wordcount/run.sh", "AGENT_RUNNERS"::equals, Map.of());
+    String output = run.output();
 
-    assertEquals(0, process.exitValue(), output);
+    assertEquals(0, run.status(), output);
     // The image's output streamed into the agent's log, the manifest's argument (top 5) applied.
     assertTrue(output.contains("    counting words in 2 datasets\n"), output);
     // The container and the image are gone from the engine once the run is over.
@@ -91,11 +64,5 @@ class DockerExampleIT {
         output.contains("  words: 53\n  distinct words: 33\n  top 5:\n    the          14\n"),
         output);
     assertTrue(output.contains("  word-counts.csv: 33 distinct words"), output);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

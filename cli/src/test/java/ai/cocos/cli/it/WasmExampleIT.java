@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,8 +21,12 @@ import org.junit.jupiter.api.Test;
  * Python runner refuses the same computation, saying why.
  */
 class WasmExampleIT {
-  private static final Path REPO = Path.of(System.getProperty("cocos.repo")).normalize();
-  private static final Path SCRIPT = REPO.resolve("examples/wasm-csv-summary/run.sh");
+  private static ExampleScript.Run run(Map<String, String> env) throws Exception {
+    return ExampleScript.run(
+        "examples/wasm-csv-summary/run.sh",
+        name -> name.equals("AGENT_RUNNERS") || name.startsWith("AGENT_WASM_"),
+        env);
+  }
 
   /** clang with the wasm32-wasi target: fail under CI (the project installs it), skip otherwise. */
   @BeforeAll
@@ -46,75 +46,40 @@ class WasmExampleIT {
 
   @Test
   void theAgentRunsTheModuleOverBothPartiesDataAndOnlyTheLabGetsTheSummary() throws Exception {
-    Run run = run(Map.of());
+    ExampleScript.Run run = run(Map.of());
 
-    assertEquals(0, run.status, run.output);
+    assertEquals(0, run.status(), run.output());
     // The module's standard output streamed into the agent's log (recorded by the manager).
-    assertTrue(run.output.contains("    read datasets/north.csv: 6 rows\n"), run.output);
-    assertTrue(run.output.contains("    read datasets/south.csv: 5 rows\n"), run.output);
+    assertTrue(run.output().contains("    read datasets/north.csv: 6 rows\n"), run.output());
+    assertTrue(run.output().contains("    read datasets/south.csv: 5 rows\n"), run.output());
     assertTrue(
-        run.output.contains(
-            "    summarised 3 numeric columns from 2 files into results/summary.csv"),
-        run.output);
+        run.output()
+            .contains("    summarised 3 numeric columns from 2 files into results/summary.csv"),
+        run.output());
     // The result: both stations' readings, with the manifest's argument (--precision=4) applied.
     assertTrue(
-        run.output.contains(
-            "  summary.csv:\n"
-                + "    column,count,mean,min,max\n"
-                + "    temperature_c,11,8.864,3.8,14.1\n"
-                + "    rainfall_mm,11,4.818,0,22.5\n"
-                + "    humidity_pct,11,71.91,55,93\n"),
-        run.output);
+        run.output()
+            .contains(
+                "  summary.csv:\n"
+                    + "    column,count,mean,min,max\n"
+                    + "    temperature_c,11,8.864,3.8,14.1\n"
+                    + "    rainfall_mm,11,4.818,0,22.5\n"
+                    + "    humidity_pct,11,71.91,55,93\n"),
+        run.output());
   }
 
   @Test
   void anAgentWithoutTheWasmRunnerRefusesTheModuleAndSaysWhy() throws Exception {
-    Run run = run(Map.of("AGENT_RUNNERS", "python"));
+    ExampleScript.Run run = run(Map.of("AGENT_RUNNERS", "python"));
 
-    assertNotEquals(0, run.status, run.output);
+    assertNotEquals(0, run.status(), run.output());
     assertTrue(
-        run.output.contains(
-            "agent could not start the computation: manifest refused: its algorithm type"
-                + " 'wasm' cannot run on this agent: runner 'wasm' is not installed (installed:"
-                + " python)"),
-        run.output);
-    assertTrue(run.output.contains("state:    Failed (final)"), run.output);
-  }
-
-  private record Run(int status, String output) {}
-
-  private static Run run(Map<String, String> env) throws Exception {
-    Path log = Files.createTempFile("wasm-csv-summary-", ".log");
-    int managerPort = freePort();
-    int first = freePort();
-    ProcessBuilder pb =
-        new ProcessBuilder(SCRIPT.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    pb.environment().put("MANAGER_GRPC_PORT", Integer.toString(managerPort));
-    pb.environment().put("MANAGER_QEMU_HOST_FWD_RANGE", first + "-" + (first + 20));
-    pb.environment().remove("AGENT_RUNNERS");
-    pb.environment().keySet().removeIf(name -> name.startsWith("AGENT_WASM_"));
-    pb.environment().putAll(env);
-    Process process = pb.start();
-    try {
-      boolean ended = process.waitFor(4, TimeUnit.MINUTES);
-      String output = Files.readString(log, StandardCharsets.UTF_8);
-      if (!ended) {
-        // run.sh's trap stops the manager, which stops its agents.
-        process.destroy();
-        process.waitFor(30, TimeUnit.SECONDS);
-        fail("run.sh did not finish within 4 minutes: " + output);
-      }
-      return new Run(process.exitValue(), output);
-    } finally {
-      Files.deleteIfExists(log);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+        run.output()
+            .contains(
+                "agent could not start the computation: manifest refused: its algorithm type"
+                    + " 'wasm' cannot run on this agent: runner 'wasm' is not installed (installed:"
+                    + " python)"),
+        run.output());
+    assertTrue(run.output().contains("state:    Failed (final)"), run.output());
   }
 }
