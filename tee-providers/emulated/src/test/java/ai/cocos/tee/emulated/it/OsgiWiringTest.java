@@ -10,25 +10,18 @@ import ai.cocos.api.tee.Policy;
 import ai.cocos.api.tee.TeeProvider;
 import ai.cocos.api.tee.Verdict;
 import ai.cocos.api.tee.VerificationRequest;
-import java.io.File;
+import ai.cocos.attestation.testing.ProviderFramework;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
-import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
 
 /**
  * The bundle in a real OSGi framework (Felix + SCR), as the agent runs it: it resolves against the
@@ -38,79 +31,34 @@ import org.osgi.framework.launch.FrameworkFactory;
  */
 class OsgiWiringTest {
   @TempDir Path storage;
-  private Framework framework;
-  private BundleContext ctx;
-
-  static String jar(String prefix) {
-    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      if (new File(e).getName().startsWith(prefix) && e.endsWith(".jar")) {
-        return new File(e).toURI().toString();
-      }
-    }
-    throw new IllegalStateException(prefix + " is not on the test class path");
-  }
+  private ProviderFramework osgi;
 
   @BeforeEach
   void start() throws Exception {
-    Map<String, String> props = new HashMap<>();
-    props.put("org.osgi.framework.storage", storage.resolve("felix").toString());
-    props.put("org.osgi.framework.storage.clean", "onFirstInit");
-    props.put(
-        "org.osgi.framework.system.packages.extra",
-        "ai.cocos.api;version=1.0.0,ai.cocos.api.tee;version=1.0.0");
-    framework =
-        ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(props);
-    framework.start();
-    ctx = framework.getBundleContext();
-    List<Bundle> bundles = new ArrayList<>();
-    for (String url : BUNDLES) {
-      bundles.add(ctx.installBundle(url.startsWith("reference:") ? url : jar(url)));
-    }
-    for (Bundle b : bundles) {
-      b.start();
-    }
+    List<String> bundles = new ArrayList<>(ProviderFramework.SCR_AND_BOUNCY_CASTLE);
+    bundles.addAll(
+        List.of(
+            "bcutil-jdk18on-",
+            "bcpkix-jdk18on-",
+            "cocos-attestation-",
+            ProviderFramework.MODULE_CLASSES));
+    osgi = ProviderFramework.start(storage.resolve("felix"), bundles);
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (framework != null) {
-      framework.stop();
-      framework.waitForStop(10_000);
+    if (osgi != null) {
+      osgi.close();
     }
   }
 
   private TeeProvider provider(String platform) throws Exception {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      Collection<ServiceReference<TeeProvider>> refs =
-          ctx.getServiceReferences(
-              TeeProvider.class, "(" + TeeProvider.PLATFORM_PROPERTY + "=" + platform + ")");
-      if (!refs.isEmpty()) {
-        return ctx.getService(refs.iterator().next());
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no TeeProvider service for " + platform);
+    return osgi.provider(platform);
   }
 
   private Bundle bundle(String bsn) {
-    return List.of(ctx.getBundles()).stream()
-        .filter(b -> bsn.equals(b.getSymbolicName()))
-        .findFirst()
-        .orElseThrow();
+    return osgi.bundle(bsn);
   }
-
-  private static final List<String> BUNDLES =
-      List.of(
-          "org.osgi.util.function-",
-          "org.osgi.util.promise-",
-          "org.osgi.service.component-",
-          "org.apache.felix.scr-",
-          "bcprov-jdk18on-",
-          "bcutil-jdk18on-",
-          "bcpkix-jdk18on-",
-          "cocos-attestation-",
-          "reference:" + Path.of("target", "classes").toAbsolutePath().toUri());
 
   @Test
   void theProviderGathersAndVerifiesInsideTheFramework() throws Exception {

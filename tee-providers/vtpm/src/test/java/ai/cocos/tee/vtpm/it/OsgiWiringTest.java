@@ -12,17 +12,14 @@ import ai.cocos.api.tee.TeeProvider;
 import ai.cocos.api.tee.Verdict;
 import ai.cocos.api.tee.VerificationRequest;
 import ai.cocos.attestation.PolicyDocument;
+import ai.cocos.attestation.testing.ProviderFramework;
 import ai.cocos.tee.vtpm.internal.Vectors;
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,10 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
-import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
 
 /**
  * The bundle in a real OSGi framework (Felix + SCR): it resolves against the attestation bundle,
@@ -44,76 +38,31 @@ import org.osgi.framework.launch.FrameworkFactory;
  */
 class OsgiWiringTest {
   @TempDir Path storage;
-  private Framework framework;
+  private ProviderFramework osgi;
   private BundleContext ctx;
-
-  static String jar(String prefix) {
-    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      if (new File(e).getName().startsWith(prefix) && e.endsWith(".jar")) {
-        return new File(e).toURI().toString();
-      }
-    }
-    throw new IllegalStateException(prefix + " is not on the test class path");
-  }
 
   @BeforeEach
   void start() throws Exception {
-    Map<String, String> props = new HashMap<>();
-    props.put("org.osgi.framework.storage", storage.toString());
-    props.put("org.osgi.framework.storage.clean", "onFirstInit");
-    props.put(
-        "org.osgi.framework.system.packages.extra",
-        "ai.cocos.api;version=1.0.0,ai.cocos.api.tee;version=1.0.0");
-    framework =
-        ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(props);
-    framework.start();
-    ctx = framework.getBundleContext();
-    List<Bundle> bundles = new ArrayList<>();
-    for (String url :
-        List.of(
-            jar("org.osgi.util.function-"),
-            jar("org.osgi.util.promise-"),
-            jar("org.osgi.service.component-"),
-            jar("org.apache.felix.scr-"),
-            jar("bcprov-jdk18on-"),
-            jar("cocos-attestation-"),
-            "reference:" + Path.of("target", "classes").toAbsolutePath().toUri())) {
-      bundles.add(ctx.installBundle(url));
-    }
-    for (Bundle b : bundles) {
-      b.start();
-    }
+    List<String> bundles = new ArrayList<>(ProviderFramework.SCR_AND_BOUNCY_CASTLE);
+    bundles.addAll(List.of("cocos-attestation-", ProviderFramework.MODULE_CLASSES));
+    osgi = ProviderFramework.start(storage, bundles);
+    ctx = osgi.context();
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (framework != null) {
-      framework.stop();
-      framework.waitForStop(10_000);
+    if (osgi != null) {
+      osgi.close();
     }
   }
 
   private TeeProvider provider(String platform) throws Exception {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      Collection<ServiceReference<TeeProvider>> refs =
-          ctx.getServiceReferences(
-              TeeProvider.class, "(" + TeeProvider.PLATFORM_PROPERTY + "=" + platform + ")");
-      if (!refs.isEmpty()) {
-        return ctx.getService(refs.iterator().next());
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no TeeProvider service for " + platform);
+    return osgi.provider(platform);
   }
 
   @Test
   void theThreeProvidersRegisterAndVerifyInsideTheFramework() throws Exception {
-    Bundle vtpm =
-        List.of(ctx.getBundles()).stream()
-            .filter(b -> "ai.cocos.tee.vtpm".equals(b.getSymbolicName()))
-            .findFirst()
-            .orElseThrow();
+    Bundle vtpm = osgi.bundle("ai.cocos.tee.vtpm");
     assertEquals(Bundle.ACTIVE, vtpm.getState());
     TreeSet<String> platforms = new TreeSet<>();
     for (String p : List.of("vtpm", "azure-snp-vtpm", "azure-tdx-vtpm")) {
