@@ -5,10 +5,8 @@ import ai.cocos.api.runner.RunnerUnavailableException;
 import ai.cocos.api.runner.Workload;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -32,7 +30,10 @@ public final class RunningWorkloads {
 
   private final String type;
   private final ExecutorService executor;
-  private final Set<Workload> running = ConcurrentHashMap.newKeySet();
+
+  /** Each running workload, with the stage that completes once it has been removed from here. */
+  private final Map<Workload, CompletableFuture<?>> running = new ConcurrentHashMap<>();
+
   private final Object lifecycle = new Object();
   private boolean closed;
 
@@ -95,8 +96,15 @@ public final class RunningWorkloads {
       } catch (RejectedExecutionException e) {
         throw shuttingDown();
       }
-      running.add(workload);
-      workload.result().whenComplete((r, e) -> running.remove(workload));
+      CompletableFuture<Void> removed = new CompletableFuture<>();
+      running.put(workload, removed);
+      workload
+          .result()
+          .whenComplete(
+              (r, e) -> {
+                running.remove(workload);
+                removed.complete(null);
+              });
       return workload;
     }
   }
@@ -117,17 +125,15 @@ public final class RunningWorkloads {
    * @param limit how long to wait for the stopped workloads
    */
   public void shutdown(Duration limit) {
-    List<Workload> toStop;
+    Map<Workload, CompletableFuture<?>> toStop;
     synchronized (lifecycle) {
       closed = true;
-      toStop = new ArrayList<>(running);
+      toStop = Map.copyOf(running);
     }
-    toStop.forEach(Workload::stop);
+    toStop.keySet().forEach(Workload::stop);
     try {
-      CompletableFuture.allOf(
-              toStop.stream()
-                  .map(w -> w.result().toCompletableFuture())
-                  .toArray(CompletableFuture[]::new))
+      // Wait until each is removed, not only ended: after this, size() counts none of them.
+      CompletableFuture.allOf(toStop.values().toArray(CompletableFuture[]::new))
           .get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       LOG.log(Level.WARNING, type + " runner: workloads still ending after " + limit);
