@@ -1,12 +1,13 @@
 package ai.cocos.crypto;
 
+import ai.cocos.crypto.internal.Sha3Digests;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import org.bouncycastle.crypto.digests.SHA3Digest;
+import org.bouncycastle.crypto.Digest;
 
 /**
  * Like {@link Sha3OutputStream}, writes through to a delegate and hashes with SHA3-256, but hashes
@@ -38,7 +39,7 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   private final String what;
   private final int bufferBytes;
   private final int depth;
-  private final SHA3Digest digest = new SHA3Digest(256);
+  private final Digest digest = Sha3Digests.sha3_256();
   private final BlockingQueue<byte[]> free;
   private final BlockingQueue<Chunk> work;
   private final Object progress = new Object();

@@ -1,5 +1,6 @@
 package ai.cocos.crypto;
 
+import ai.cocos.crypto.internal.Sha3Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,15 +10,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
+import org.bouncycastle.crypto.Digest;
 import org.bouncycastle.crypto.digests.SHA3Digest;
 
 /**
  * SHA3-256, the hash CocosAI's manifests name algorithms and datasets by. Streams are hashed with a
  * fixed {@value #BUFFER_SIZE}-byte buffer, so memory use does not grow with the data.
  *
- * <p>Hex output is lower-case. The implementation is BouncyCastle's {@code SHA3Digest(256)},
- * measured faster than the JDK 17 one on the reference machine (280-310 against 230 MB/s, see
- * {@code Sha3Bench} in the tests).
+ * <p>Hex output is lower-case. Streams and large arrays are hashed by OpenSSL's libcrypto where it
+ * loads (508-594 MB/s on the reference machine), else by BouncyCastle's {@code SHA3Digest(256)}
+ * (280-310 MB/s, faster than the JDK 17 one at 230 MB/s); see {@code Sha3Digests} and {@code
+ * Sha3Bench} in the tests. Small arrays always go to BouncyCastle: setting up a native context
+ * costs more than hashing them.
  */
 public final class Sha3 {
   /** Length of a SHA3-256 digest in bytes. */
@@ -35,7 +39,7 @@ public final class Sha3 {
    * @return the 32-byte digest
    */
   public static byte[] digest(byte[] data) {
-    SHA3Digest d = new SHA3Digest(256);
+    Digest d = data.length < BUFFER_SIZE ? new SHA3Digest(256) : Sha3Digests.sha3_256();
     d.update(data, 0, data.length);
     byte[] out = new byte[DIGEST_LENGTH];
     d.doFinal(out, 0);
@@ -73,7 +77,7 @@ public final class Sha3 {
    * @throws IOException if reading fails
    */
   public static byte[] of(InputStream in) throws IOException {
-    SHA3Digest d = new SHA3Digest(256);
+    Digest d = Sha3Digests.sha3_256();
     byte[] buf = new byte[BUFFER_SIZE];
     for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
       d.update(buf, 0, n);

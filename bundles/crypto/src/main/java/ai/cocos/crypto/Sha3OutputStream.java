@@ -1,10 +1,11 @@
 package ai.cocos.crypto;
 
+import ai.cocos.crypto.internal.Sha3Digests;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.HexFormat;
 import java.util.Objects;
-import org.bouncycastle.crypto.digests.SHA3Digest;
+import org.bouncycastle.crypto.Digest;
 
 /**
  * An output stream that hashes everything written through it with SHA3-256, counts the bytes, and
@@ -14,14 +15,15 @@ import org.bouncycastle.crypto.digests.SHA3Digest;
  * SizeLimitExceededException} and none of its bytes reach the delegate, so at most {@code maxBytes}
  * bytes are ever written. Not thread-safe.
  *
- * <p>SHA3-256 is BouncyCastle's {@code SHA3Digest}: on the reference machine it hashes 280-310 MB/s
- * against the JDK's 230 MB/s (see {@code Sha3Bench} in the tests).
+ * <p>SHA3-256 is OpenSSL's where libcrypto loads (508-594 MB/s on the reference machine), else
+ * BouncyCastle's {@code SHA3Digest} (280-310 MB/s, against the JDK's 230 MB/s); see {@code
+ * Sha3Digests} and {@code Sha3Bench} in the tests.
  */
 public final class Sha3OutputStream extends OutputStream {
   private final OutputStream delegate;
   private final long maxBytes;
   private final String what;
-  private final SHA3Digest digest = new SHA3Digest(256);
+  private final Digest digest = Sha3Digests.sha3_256();
   private long count;
   private byte[] result;
   private boolean closed;
