@@ -55,7 +55,7 @@ public final class ProviderFramework implements AutoCloseable {
     props.put("org.osgi.framework.storage.clean", "onFirstInit");
     props.put(
         "org.osgi.framework.system.packages.extra",
-        "ai.cocos.api;version=1.0.0,ai.cocos.api.tee;version=1.0.0");
+        "ai.cocos.api;version=1.0.0,ai.cocos.api.tee;version=1.1.0");
     Framework framework =
         ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(props);
     framework.start();

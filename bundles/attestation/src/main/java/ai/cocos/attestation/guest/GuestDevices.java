@@ -1,0 +1,32 @@
+package ai.cocos.attestation.guest;
+
+import ai.cocos.attestation.internal.JnaGuestDevices;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Opens guest devices. Providers take this as a parameter so that tests can stand in for a kernel
+ * driver that this machine does not have; production code uses {@link #linux()}.
+ */
+@FunctionalInterface
+public interface GuestDevices {
+  /**
+   * Opens a device for reading and writing.
+   *
+   * @param device the device node, e.g. {@code /dev/sev-guest}
+   * @return the open device
+   * @throws java.nio.file.NoSuchFileException if it does not exist
+   * @throws java.nio.file.AccessDeniedException if this process may not open it
+   * @throws IOException naming the errno for any other failure
+   */
+  GuestDevice open(Path device) throws IOException;
+
+  /**
+   * The real devices, through the C library's {@code open(2)} and {@code ioctl(2)}.
+   *
+   * @return the Linux implementation
+   */
+  static GuestDevices linux() {
+    return JnaGuestDevices.INSTANCE;
+  }
+}
