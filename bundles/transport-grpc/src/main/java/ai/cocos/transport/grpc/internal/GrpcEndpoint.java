@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
@@ -640,6 +641,22 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
 
     private ServerTls() {}
 
+    /** System property that forces the JDK's TLS ({@code jdk}) instead of BoringSSL. */
+    static final String PROVIDER_PROPERTY = "cocos.grpc.tls.provider";
+
+    /**
+     * BoringSSL (netty-tcnative, embedded in grpc-netty-shaded) where it loads, else the JDK's TLS.
+     * The JDK 17 provider hashes AES-GCM's GHASH in plain Java for the direct buffers netty hands
+     * it ({@code GHASH.processBlocksDirect}, not intrinsified): profiled, that was 70% of an
+     * agent's CPU during a dataset upload. BoringSSL decrypts at memory speed.
+     */
+    static SslProvider provider() {
+      if ("jdk".equalsIgnoreCase(System.getProperty(PROVIDER_PROPERTY, ""))) {
+        return SslProvider.JDK;
+      }
+      return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
     static SslContext context(Settings settings) throws EndpointStartException {
       TlsFiles files = settings.tls().orElseThrow();
       String ep = settings.endpoint();
@@ -648,7 +665,7 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
       checkPair(ep, files, key, chain.get(0));
       try {
         SslContextBuilder b = SslContextBuilder.forServer(key, chain);
-        GrpcSslContexts.configure(b, SslProvider.JDK);
+        GrpcSslContexts.configure(b, provider());
         b.protocols(PROTOCOLS);
         if (files.clientCaFile().isPresent()) {
           List<X509Certificate> cas =
