@@ -14,12 +14,14 @@ import ai.cocos.attestation.collateral.Collateral;
 import ai.cocos.attestation.collateral.CollateralCache;
 import ai.cocos.attestation.collateral.CollateralException;
 import ai.cocos.attestation.collateral.HttpCollateralFetcher;
+import ai.cocos.attestation.guest.GuestDevices;
 import ai.cocos.attestation.snp.AmdKds;
 import ai.cocos.attestation.snp.SnpPolicyTemplate;
 import ai.cocos.attestation.snp.SnpProduct;
 import ai.cocos.attestation.snp.SnpReport;
 import ai.cocos.attestation.snp.SnpVerifier;
 import ai.cocos.attestation.snp.TcbVersion;
+import ai.cocos.tee.snp.internal.SevGuest;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Arrays;
@@ -36,10 +38,12 @@ import java.util.stream.Collectors;
  * The AMD SEV-SNP provider, usable without a framework (the CLI constructs it with {@link
  * SnpSettings}); the OSGi component wraps it.
  *
- * <p>Gathering: inside an SNP guest, through configfs-tsm (provider {@code sev_guest}); the
- * evidence is the raw report plus the certificate table the host supplied (attachment {@code
- * certs}) when there is one. Verification: see {@link SnpVerifier} (attachments, checks) and {@code
- * POLICY.md} (the {@code snp} policy section). Policies for platform {@code snp} only.
+ * <p>Gathering: inside an SNP guest, through configfs-tsm (provider {@code sev_guest}, Linux 6.7+),
+ * else through the sev-guest driver's {@code SNP_GET_EXT_REPORT} ioctl on {@code /dev/sev-guest}
+ * (plain {@code SNP_GET_REPORT} where the host offers no extended request); the evidence is the raw
+ * report plus the certificate table the host supplied (attachment {@code certs}) when there is one.
+ * Verification: see {@link SnpVerifier} (attachments, checks) and {@code POLICY.md} (the {@code
+ * snp} policy section). Policies for platform {@code snp} only.
  *
  * <p>Thread-safe.
  */
@@ -51,6 +55,7 @@ public final class SnpProvider implements TeeProvider {
   private final SnpVerifier verifier;
   private final ConfigfsTsm tsm;
   private final Collateral collateral;
+  private final GuestDevices devices;
 
   /**
    * A provider with explicit settings.
@@ -58,7 +63,18 @@ public final class SnpProvider implements TeeProvider {
    * @param settings the settings
    */
   public SnpProvider(SnpSettings settings) {
+    this(settings, GuestDevices.linux());
+  }
+
+  /**
+   * A provider whose device requests go to the given devices (tests stand in for the driver).
+   *
+   * @param settings the settings
+   * @param devices opens {@link SnpSettings#sevGuestDevice()}
+   */
+  SnpProvider(SnpSettings settings, GuestDevices devices) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.devices = Objects.requireNonNull(devices, "devices");
     CollateralCache cache = new CollateralCache(settings.collateralCache());
     Collateral collateral =
         settings.fetchCollateral()
@@ -101,13 +117,14 @@ public final class SnpProvider implements TeeProvider {
   }
 
   /**
-   * True inside an SEV-SNP guest whose kernel offers configfs-tsm.
+   * True inside an SEV-SNP guest: the sev-guest driver's device exists (reports come through
+   * configfs-tsm where the kernel has it, else through the device).
    *
    * @return whether {@link #gather} can work here
    */
   @Override
   public boolean canGather() {
-    return tsm.available() && Files.exists(settings.sevGuestDevice());
+    return Files.exists(settings.sevGuestDevice());
   }
 
   @Override
@@ -119,22 +136,34 @@ public final class SnpProvider implements TeeProvider {
               + " does not exist (the sev-guest"
               + " driver is loaded only in an SNP guest)");
     }
-    if (!tsm.available()) {
-      throw new AttestationException(
-          settings.sevGuestDevice()
-              + " exists but configfs-tsm ("
-              + settings.tsmReportDir()
-              + ") does not: this provider needs Linux 6.7+ with CONFIG_TSM_REPORTS and configfs"
-              + " mounted (mount -t configfs none /sys/kernel/config); the legacy ioctl on "
-              + settings.sevGuestDevice()
-              + " is not used");
-    }
     byte[] data = Arrays.copyOf(request.reportData(), EvidenceRequest.MAX_REPORT_DATA);
-    OptionalInt vmpl = settings.vmpl() < 0 ? OptionalInt.empty() : OptionalInt.of(settings.vmpl());
-    ConfigfsTsm.Report r = tsm.get(data, vmpl, TSM_PROVIDER);
+    byte[] report;
+    Optional<byte[]> certs;
+    if (tsm.available()) {
+      OptionalInt vmpl =
+          settings.vmpl() < 0 ? OptionalInt.empty() : OptionalInt.of(settings.vmpl());
+      ConfigfsTsm.Report r = tsm.get(data, vmpl, TSM_PROVIDER);
+      report = r.outblob();
+      certs = r.auxblob();
+    } else {
+      SevGuest.Result r;
+      try {
+        r = SevGuest.get(devices, settings.sevGuestDevice(), data, Math.max(0, settings.vmpl()));
+      } catch (AttestationException e) {
+        throw new AttestationException(
+            "configfs-tsm ("
+                + settings.tsmReportDir()
+                + ") is missing (Linux before 6.7, or configfs not mounted at /sys/kernel/config),"
+                + " and the device fallback failed: "
+                + e.getMessage(),
+            e);
+      }
+      report = r.report();
+      certs = r.certificates();
+    }
     // The kernel must have produced a report for exactly this request.
     try {
-      SnpReport parsed = SnpReport.parse(r.outblob());
+      SnpReport parsed = SnpReport.parse(report);
       if (!Arrays.equals(parsed.reportData(), data)) {
         throw new AttestationException(
             "the SEV-SNP firmware returned a report for other report"
@@ -145,8 +174,8 @@ public final class SnpProvider implements TeeProvider {
           "the SEV-SNP firmware returned a malformed report: " + e.getMessage(), e);
     }
     Map<String, byte[]> attachments = new LinkedHashMap<>();
-    r.auxblob().ifPresent(a -> attachments.put("certs", a));
-    return new Evidence(SEV_SNP, r.outblob(), attachments);
+    certs.ifPresent(a -> attachments.put("certs", a));
+    return new Evidence(SEV_SNP, report, attachments);
   }
 
   @Override
