@@ -1,6 +1,7 @@
 package ai.cocos.transport.grpc.internal;
 
 import ai.cocos.api.transport.Transport;
+import ai.cocos.transport.grpc.ServerKeyManagers;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -57,6 +58,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * One listening gRPC server: the standard health service, reflection (v1 and v1alpha) and a mutable
@@ -154,8 +156,24 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
    * @throws EndpointStartException if the host does not resolve, a TLS file is missing, unreadable
    *     or invalid (naming the file and the problem), or the address cannot be bound
    */
-  @SuppressWarnings("deprecation") // the v1alpha reflection service: older clients only know it
   static GrpcEndpoint open(Settings settings) throws EndpointStartException {
+    return open(settings, Optional.empty());
+  }
+
+  /**
+   * Starts a server whose TLS certificate a key manager picks per connection, and returns once it
+   * listens.
+   *
+   * @param settings what to listen on and how; {@code tlsKeyManager} set
+   * @param keyManager the key manager the settings name, asked at each handshake (for example for a
+   *     certificate made for the connection's SNI); empty when the settings name none
+   * @return the listening endpoint
+   * @throws EndpointStartException as {@link #open(Settings)}, or if the settings name a key
+   *     manager and none is given
+   */
+  @SuppressWarnings("deprecation") // the v1alpha reflection service: older clients only know it
+  static GrpcEndpoint open(Settings settings, Optional<X509ExtendedKeyManager> keyManager)
+      throws EndpointStartException {
     InetSocketAddress requested = new InetSocketAddress(settings.host(), settings.port());
     if (requested.isUnresolved()) {
       throw new EndpointStartException(
@@ -169,7 +187,7 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
           null);
     }
     // Before any thread starts: a bad file fails here, naming it.
-    SslContext tls = settings.tls().isPresent() ? ServerTls.context(settings) : null;
+    SslContext tls = settings.tls().isPresent() ? ServerTls.context(settings, keyManager) : null;
     MutableHandlerRegistry registry = new MutableHandlerRegistry();
     HealthStatusManager health = new HealthStatusManager();
     // Own threads, shut down with the endpoint: grpc's shared ones outlive a stopped bundle and
@@ -388,10 +406,16 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
    */
   Map<String, Object> serviceProperties() {
     return Map.of(
-        ENDPOINT_PROPERTY, endpoint(),
-        PROTOCOL_PROPERTY, protocol(),
-        ADDRESS_PROPERTY, settings.hostAndPort(address.getPort()),
-        TLS_PROPERTY, settings.tlsMode());
+        ENDPOINT_PROPERTY,
+        endpoint(),
+        PROTOCOL_PROPERTY,
+        protocol(),
+        ADDRESS_PROPERTY,
+        settings.hostAndPort(address.getPort()),
+        TLS_PROPERTY,
+        settings.tlsMode(),
+        ServerKeyManagers.TRANSPORT_PROPERTY,
+        settings.tls().flatMap(TlsSettings::keyManager).orElse(""));
   }
 
   @Override
@@ -426,6 +450,12 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
           case TLS_SERVER -> " (TLS)";
           default -> " (plaintext)";
         };
+    String km = settings.tls().flatMap(TlsSettings::keyManager).orElse(null);
+    if (km != null) {
+      mode =
+          mode.replace(
+              "(TLS", "(TLS 1.3, a certificate per connection from key manager '" + km + "'");
+    }
     return "gRPC endpoint '"
         + endpoint()
         + "' on "
@@ -483,7 +513,7 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
    * @param port TCP port, 0 for an ephemeral one
    * @param maxInboundMessageBytes largest accepted message
    * @param shutdownGrace how long running calls may finish when the endpoint or a service closes
-   * @param tls the TLS files, or empty for plaintext
+   * @param tls the TLS settings, or empty for plaintext
    */
   /** The initial HTTP/2 flow-control window per stream (auto-tuned from there). */
   static final int FLOW_CONTROL_WINDOW = 8 * 1024 * 1024;
@@ -494,7 +524,7 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
       int port,
       int maxInboundMessageBytes,
       Duration shutdownGrace,
-      Optional<TlsFiles> tls) {
+      Optional<TlsSettings> tls) {
 
     /** Validates the settings; messages name the configuration property to fix. */
     Settings {
@@ -546,7 +576,12 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
           config.port(),
           config.maxInboundMessageBytes(),
           Duration.ofMillis(config.shutdownGraceMillis()),
-          TlsFiles.from(name, config.tlsCertFile(), config.tlsKeyFile(), config.tlsClientCaFile()));
+          TlsSettings.from(
+              name,
+              config.tlsCertFile(),
+              config.tlsKeyFile(),
+              config.tlsKeyManager(),
+              config.tlsClientCaFile()));
     }
 
     String hostAndPort() {
@@ -571,31 +606,49 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
   }
 
   /**
-   * The files of an endpoint's TLS.
+   * An endpoint's TLS: a certificate chain and key from files, or a key manager service that picks
+   * the certificate per connection; and, for mutual TLS, the client CA file.
    *
-   * @param certFile the certificate chain, leaf first (PEM)
-   * @param keyFile the leaf's private key (PKCS#8 PEM)
+   * @param certFile the certificate chain, leaf first (PEM), with {@code keyFile}
+   * @param keyFile the leaf's private key (PKCS#8 PEM), with {@code certFile}
+   * @param keyManager the name of the key manager service ({@link ServerKeyManagers}), instead of
+   *     the files
    * @param clientCaFile the CA certificates client certificates must chain to, if clients must
    *     present one
    */
-  record TlsFiles(Path certFile, Path keyFile, Optional<Path> clientCaFile) {
-    /** Checks that nothing is missing. */
-    TlsFiles {
+  record TlsSettings(
+      Optional<Path> certFile,
+      Optional<Path> keyFile,
+      Optional<String> keyManager,
+      Optional<Path> clientCaFile) {
+    /** Checks that exactly one source of the server certificate is given. */
+    TlsSettings {
       Objects.requireNonNull(certFile, "certFile");
       Objects.requireNonNull(keyFile, "keyFile");
+      Objects.requireNonNull(keyManager, "keyManager");
       Objects.requireNonNull(clientCaFile, "clientCaFile");
+      if (certFile.isPresent() != keyFile.isPresent()
+          || certFile.isPresent() == keyManager.isPresent()) {
+        throw new IllegalArgumentException(
+            "TLS needs either a certificate and key file, or a key manager");
+      }
     }
 
     /**
-     * Reads the configuration's file names (blank means unset).
+     * Reads the configuration's values (blank means unset).
      *
-     * @return the files, or empty for plaintext
-     * @throws IllegalArgumentException if only one of certificate and key is set, a client CA is
-     *     set without them, or a name is not a valid path
+     * @return the settings, or empty for plaintext
+     * @throws IllegalArgumentException if only one of certificate and key is set, both files and a
+     *     key manager are set, a client CA is set without TLS, or a name is not valid
      */
-    static Optional<TlsFiles> from(String endpoint, String cert, String key, String clientCa) {
+    static Optional<TlsSettings> from(
+        String endpoint, String cert, String key, String keyManager, String clientCa) {
       Optional<Path> c = path(endpoint, "tlsCertFile", cert);
       Optional<Path> k = path(endpoint, "tlsKeyFile", key);
+      Optional<String> km =
+          keyManager == null || keyManager.isBlank()
+              ? Optional.empty()
+              : Optional.of(keyManager.trim());
       Optional<Path> ca = path(endpoint, "tlsClientCaFile", clientCa);
       if (c.isPresent() != k.isPresent()) {
         throw new IllegalArgumentException(
@@ -606,17 +659,32 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
                 + (k.isPresent() ? "'tlsKeyFile' is set but 'tlsCertFile' is not" : "")
                 + "; TLS needs both the certificate chain and its private key");
       }
-      if (c.isEmpty()) {
+      if (c.isPresent() && km.isPresent()) {
+        throw new IllegalArgumentException(
+            "gRPC endpoint '"
+                + endpoint
+                + "': 'tlsKeyManager' and 'tlsCertFile'/'tlsKeyFile' are both set; the"
+                + " certificate comes either from the files or from the key manager");
+      }
+      if (km.isPresent() && !ServerKeyManagers.validName(km.get())) {
+        throw new IllegalArgumentException(
+            "gRPC endpoint '"
+                + endpoint
+                + "': 'tlsKeyManager' '"
+                + km.get()
+                + "' is not a valid name (1-64 characters of A-Z a-z 0-9 . _ -)");
+      }
+      if (c.isEmpty() && km.isEmpty()) {
         if (ca.isPresent()) {
           throw new IllegalArgumentException(
               "gRPC endpoint '"
                   + endpoint
-                  + "': 'tlsClientCaFile' is set without 'tlsCertFile' and 'tlsKeyFile';"
-                  + " client certificates need TLS");
+                  + "': 'tlsClientCaFile' is set without 'tlsCertFile' and 'tlsKeyFile' (or"
+                  + " 'tlsKeyManager'); client certificates need TLS");
         }
         return Optional.empty();
       }
-      return Optional.of(new TlsFiles(c.get(), k.get(), ca));
+      return Optional.of(new TlsSettings(c, k, km, ca));
     }
 
     private static Optional<Path> path(String endpoint, String property, String value) {
@@ -636,6 +704,13 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
   /** Reads and checks an endpoint's TLS files and builds its server context. */
   private static final class ServerTls {
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    /**
+     * With a key manager (attested TLS): 1.3 only, so the client checks the certificate before it
+     * sends anything, and the certificate travels encrypted.
+     */
+    private static final String[] KEY_MANAGER_PROTOCOLS = {"TLSv1.3"};
+
     private static final String KEY_BEGIN = "-----BEGIN PRIVATE KEY-----";
     private static final String KEY_END = "-----END PRIVATE KEY-----";
 
@@ -657,16 +732,34 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
       return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
-    static SslContext context(Settings settings) throws EndpointStartException {
-      TlsFiles files = settings.tls().orElseThrow();
+    static SslContext context(Settings settings, Optional<X509ExtendedKeyManager> keyManager)
+        throws EndpointStartException {
+      TlsSettings files = settings.tls().orElseThrow();
       String ep = settings.endpoint();
-      List<X509Certificate> chain = certificates(ep, "tlsCertFile", files.certFile());
-      PrivateKey key = privateKey(ep, files.keyFile());
-      checkPair(ep, files, key, chain.get(0));
+      SslContextBuilder b;
+      if (files.keyManager().isPresent()) {
+        if (keyManager.isEmpty()) {
+          throw new EndpointStartException(
+              "gRPC endpoint '"
+                  + ep
+                  + "' cannot start TLS: no key manager service named '"
+                  + files.keyManager().get()
+                  + "' ("
+                  + ServerKeyManagers.SERVICE_PROPERTY
+                  + ") is registered",
+              null);
+        }
+        b = SslContextBuilder.forServer(keyManager.get());
+      } else {
+        List<X509Certificate> chain =
+            certificates(ep, "tlsCertFile", files.certFile().orElseThrow());
+        PrivateKey key = privateKey(ep, files.keyFile().orElseThrow());
+        checkPair(ep, files, key, chain.get(0));
+        b = SslContextBuilder.forServer(key, chain);
+      }
       try {
-        SslContextBuilder b = SslContextBuilder.forServer(key, chain);
         GrpcSslContexts.configure(b, provider());
-        b.protocols(PROTOCOLS);
+        b.protocols(files.keyManager().isPresent() ? KEY_MANAGER_PROTOCOLS : PROTOCOLS);
         if (files.clientCaFile().isPresent()) {
           List<X509Certificate> cas =
               certificates(ep, "tlsClientCaFile", files.clientCaFile().get());
@@ -746,7 +839,7 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
 
     /** Signs with the key and verifies with the leaf: a mismatch would fail every handshake. */
     private static void checkPair(
-        String endpoint, TlsFiles files, PrivateKey key, X509Certificate leaf)
+        String endpoint, TlsSettings files, PrivateKey key, X509Certificate leaf)
         throws EndpointStartException {
       PublicKey pub = leaf.getPublicKey();
       String algorithm =
@@ -774,8 +867,8 @@ final class GrpcEndpoint implements Transport, AutoCloseable {
         throw fileProblem(
             endpoint,
             "tlsKeyFile",
-            files.keyFile(),
-            "not the private key of the first certificate in " + files.certFile(),
+            files.keyFile().orElseThrow(),
+            "not the private key of the first certificate in " + files.certFile().orElseThrow(),
             null);
       }
     }

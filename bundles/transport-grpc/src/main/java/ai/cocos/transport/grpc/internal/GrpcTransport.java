@@ -6,7 +6,9 @@ import io.grpc.ServerServiceDefinition;
 import java.util.Collection;
 import java.util.Hashtable;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -35,7 +37,10 @@ import org.osgi.service.metatype.annotations.Designate;
  * <p>TLS: {@code tlsCertFile} and {@code tlsKeyFile} serve TLS 1.3/1.2, {@code tlsClientCaFile}
  * also requires client certificates (see {@link GrpcTransportConfig}); activation fails naming a
  * file that is missing or invalid. The {@link Transport} registration carries {@code
- * cocos.transport.tls} = {@code none}, {@code tls} or {@code mtls}. There is deliberately no
+ * cocos.transport.tls} = {@code none}, {@code tls} or {@code mtls}. With {@code tlsKeyManager} the
+ * certificate comes, per connection, from the key manager service of that name ({@link
+ * ai.cocos.transport.grpc.ServerKeyManagers}; TLS 1.3 only); activation fails if none is
+ * registered, and handshakes fail once it is unregistered. There is deliberately no
  * {@code @Modified} method: any configuration change (the agent switching its endpoint to a
  * computation's certificate) deactivates the component, closing the server with the grace period,
  * and activates it anew with the new settings on the configured port.
@@ -54,6 +59,9 @@ public final class GrpcTransport {
   private final GrpcEndpoint endpoint;
   private final ServiceRegistration<Transport> registration;
 
+  /** The key manager service the configuration names, if any. */
+  private final KeyManagerService keyManager;
+
   /** Contributions by the contributing service's {@code service.id}. */
   private final Map<Long, GrpcEndpoint.Contribution> contributions = new ConcurrentHashMap<>();
 
@@ -70,7 +78,22 @@ public final class GrpcTransport {
   @Activate
   public GrpcTransport(GrpcTransportConfig config, BundleContext context)
       throws EndpointStartException {
-    endpoint = GrpcEndpoint.open(GrpcEndpoint.Settings.from(config));
+    GrpcEndpoint.Settings settings = GrpcEndpoint.Settings.from(config);
+    Optional<String> kmName = settings.tls().flatMap(GrpcEndpoint.TlsSettings::keyManager);
+    keyManager =
+        kmName.isPresent()
+            ? KeyManagerService.get(context, settings.endpoint(), kmName.get())
+            : null;
+    try {
+      endpoint =
+          GrpcEndpoint.open(
+              settings, Optional.ofNullable(keyManager).map(k -> (X509ExtendedKeyManager) k));
+    } catch (EndpointStartException | RuntimeException e) {
+      if (keyManager != null) {
+        keyManager.close();
+      }
+      throw e;
+    }
     ServiceRegistration<Transport> registered = null;
     if (context != null) {
       try {
@@ -79,6 +102,9 @@ public final class GrpcTransport {
                 Transport.class, endpoint, new Hashtable<>(endpoint.serviceProperties()));
       } catch (RuntimeException e) {
         endpoint.close();
+        if (keyManager != null) {
+          keyManager.close();
+        }
         throw e;
       }
     }
@@ -106,6 +132,9 @@ public final class GrpcTransport {
       }
     }
     endpoint.close();
+    if (keyManager != null) {
+      keyManager.close();
+    }
     LOG.log(System.Logger.Level.INFO, "{0} is closed", endpoint);
   }
 

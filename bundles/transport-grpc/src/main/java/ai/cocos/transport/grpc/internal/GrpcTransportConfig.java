@@ -6,7 +6,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * Configuration of one gRPC endpoint: one factory configuration per endpoint, for example {@code
  * ai.cocos.transport.grpc~agent}. The defaults listen on the loopback interface only, in plaintext;
- * {@code tlsCertFile} and {@code tlsKeyFile} turn on TLS, {@code tlsClientCaFile} mutual TLS.
+ * {@code tlsCertFile} and {@code tlsKeyFile} (or {@code tlsKeyManager}) turn on TLS, {@code
+ * tlsClientCaFile} mutual TLS.
  */
 @ObjectClassDefinition(
     name = "Cocos gRPC transport",
@@ -93,6 +94,21 @@ public @interface GrpcTransportConfig {
           "Unencrypted PKCS#8 PEM private key of the certificate's leaf. Set together with the"
               + " certificate file.")
   String tlsKeyFile() default "";
+
+  /**
+   * The name of a key manager service that picks the endpoint's certificate for each connection
+   * (see {@code ai.cocos.transport.grpc.ServerKeyManagers}), instead of {@link #tlsCertFile()} and
+   * {@link #tlsKeyFile()}: TLS 1.3 only. The agent sets it to serve attested TLS.
+   *
+   * @return the service's {@code cocos.transport.tls.keymanager} name; empty for none
+   */
+  @AttributeDefinition(
+      name = "TLS key manager",
+      description =
+          "Name (cocos.transport.tls.keymanager) of an X509ExtendedKeyManager service that picks"
+              + " the certificate per connection, instead of the certificate and key files. TLS"
+              + " 1.3 only.")
+  String tlsKeyManager() default "";
 
   /**
    * CA certificates that client certificates must chain to. When set, every client must present a

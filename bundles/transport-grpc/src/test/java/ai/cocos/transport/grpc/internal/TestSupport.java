@@ -40,6 +40,19 @@ final class TestSupport {
       String tlsCertFile,
       String tlsKeyFile,
       String tlsClientCaFile) {
+    return config(endpoint, host, port, graceMillis, tlsCertFile, tlsKeyFile, "", tlsClientCaFile);
+  }
+
+  /** A configuration with TLS files or a key manager name (empty strings for none). */
+  static GrpcTransportConfig config(
+      String endpoint,
+      String host,
+      int port,
+      long graceMillis,
+      String tlsCertFile,
+      String tlsKeyFile,
+      String tlsKeyManager,
+      String tlsClientCaFile) {
     return (GrpcTransportConfig)
         Proxy.newProxyInstance(
             GrpcTransportConfig.class.getClassLoader(),
@@ -53,6 +66,7 @@ final class TestSupport {
                   case "shutdownGraceMillis" -> graceMillis;
                   case "tlsCertFile" -> tlsCertFile;
                   case "tlsKeyFile" -> tlsKeyFile;
+                  case "tlsKeyManager" -> tlsKeyManager;
                   case "tlsClientCaFile" -> tlsClientCaFile;
                   case "annotationType" -> GrpcTransportConfig.class;
                   case "hashCode" -> System.identityHashCode(proxy);
