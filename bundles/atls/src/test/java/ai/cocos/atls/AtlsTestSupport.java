@@ -114,9 +114,12 @@ final class AtlsTestSupport {
     }
 
     TestServer(KeyManager km, X509Certificate clientCa) throws Exception {
+      this(km, clientCa, SslProvider.JDK);
+    }
+
+    TestServer(KeyManager km, X509Certificate clientCa, SslProvider provider) throws Exception {
       SslContextBuilder ssl =
-          GrpcSslContexts.configure(SslContextBuilder.forServer(km), SslProvider.JDK)
-              .protocols("TLSv1.3");
+          GrpcSslContexts.configure(SslContextBuilder.forServer(km), provider).protocols("TLSv1.3");
       if (clientCa != null) {
         ssl.trustManager(clientCa).clientAuth(ClientAuth.REQUIRE);
       }
