@@ -8,14 +8,18 @@ import ai.cocos.api.tee.Verdict;
 import ai.cocos.api.tee.VerificationRequest;
 import ai.cocos.attestation.ChainVerifier;
 import ai.cocos.attestation.ConfigfsTsm;
+import ai.cocos.attestation.guest.GuestDevices;
 import ai.cocos.tee.tdx.internal.Roots;
 import ai.cocos.tee.tdx.internal.TdxCollateralSources;
+import ai.cocos.tee.tdx.internal.TdxGuest;
+import ai.cocos.tee.tdx.internal.TdxQuoteFields;
 import ai.cocos.tee.tdx.internal.TdxVerifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -88,6 +92,8 @@ public final class TdxProvider implements TeeProvider {
 
   private final TdxSettings settings;
   private final TdxVerifier verifier;
+  private final Path guestDevice;
+  private final GuestDevices devices;
 
   /** A provider with {@link TdxSettings#defaults()}: what {@link java.util.ServiceLoader} uses. */
   public TdxProvider() {
@@ -100,7 +106,20 @@ public final class TdxProvider implements TeeProvider {
    * @param settings where to gather and how to find collateral
    */
   public TdxProvider(TdxSettings settings) {
+    this(settings, TDX_GUEST_DEVICE, GuestDevices.linux());
+  }
+
+  /**
+   * A provider whose guest device is elsewhere or played by a test.
+   *
+   * @param settings where to gather and how to find collateral
+   * @param guestDevice the tdx-guest device
+   * @param devices opens it
+   */
+  TdxProvider(TdxSettings settings, Path guestDevice, GuestDevices devices) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.guestDevice = Objects.requireNonNull(guestDevice, "guestDevice");
+    this.devices = Objects.requireNonNull(devices, "devices");
     this.verifier =
         new TdxVerifier(
             Roots.intelSgxRootCa(), TdxCollateralSources.of(settings), ChainVerifier.shared());
@@ -113,12 +132,14 @@ public final class TdxProvider implements TeeProvider {
 
   @Override
   public boolean canGather() {
-    return new ConfigfsTsm(settings.tsmReportDir()).available() && Files.exists(TDX_GUEST_DEVICE);
+    return new ConfigfsTsm(settings.tsmReportDir()).available() && Files.exists(guestDevice);
   }
 
   /**
    * Gets a quote through configfs-tsm with the request's report data (zero-padded to 64 bytes), and
-   * attaches the CCEL event log when the firmware published one.
+   * attaches the CCEL event log when the firmware published one. The quote must carry exactly that
+   * report data. In a TD whose kernel has no configfs-tsm, the tdx-guest device gives only a
+   * TDREPORT, which is not evidence: the error then says so, with the TD's MRTD.
    *
    * @param request the report data to bind
    * @return the evidence
@@ -127,14 +148,30 @@ public final class TdxProvider implements TeeProvider {
   @Override
   public Evidence gather(EvidenceRequest request) throws AttestationException {
     byte[] reportData = Arrays.copyOf(request.reportData(), EvidenceRequest.MAX_REPORT_DATA);
+    ConfigfsTsm tsm = new ConfigfsTsm(settings.tsmReportDir());
+    if (!tsm.available() && Files.exists(guestDevice)) {
+      throw new AttestationException(
+          "TDX quote unavailable: "
+              + TdxGuest.noQuote(devices, guestDevice, settings.tsmReportDir(), reportData)
+                  .getMessage());
+    }
     byte[] quote;
     try {
-      quote =
-          new ConfigfsTsm(settings.tsmReportDir())
-              .get(reportData, OptionalInt.empty(), TSM_PROVIDER)
-              .outblob();
+      quote = tsm.get(reportData, OptionalInt.empty(), TSM_PROVIDER).outblob();
     } catch (AttestationException e) {
       throw new AttestationException("TDX quote unavailable: " + e.getMessage(), e);
+    }
+    String quoted;
+    try {
+      quoted = TdxQuoteFields.read(quote).get("report_data");
+    } catch (IllegalArgumentException e) {
+      throw new AttestationException(
+          "the TDX quoting service returned a malformed quote: " + e.getMessage(), e);
+    }
+    if (!quoted.equals(HexFormat.of().formatHex(reportData))) {
+      throw new AttestationException(
+          "the TDX quoting service returned a quote for other report data than requested:"
+              + " refusing it");
     }
     Map<String, byte[]> attachments = new HashMap<>();
     try {

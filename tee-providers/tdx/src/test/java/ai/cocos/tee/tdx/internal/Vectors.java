@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * /work/shared/attestation-vectors}, or {@code COCOS_ATTESTATION_VECTORS}. Missing vectors fail the
  * test when {@code CI} is set and skip it otherwise.
  */
-final class Vectors {
+public final class Vectors {
   static final String ENV = "COCOS_ATTESTATION_VECTORS";
   static final Path DEFAULT = Path.of("/work/shared/attestation-vectors");
 
@@ -35,7 +35,7 @@ final class Vectors {
   }
 
   /** A vector file's bytes. */
-  static byte[] read(String relative) {
+  public static byte[] read(String relative) {
     try {
       return Files.readAllBytes(root().resolve(relative));
     } catch (IOException e) {
