@@ -9,6 +9,7 @@ import ai.cocos.agent.Operation;
 import ai.cocos.agent.ResultDownload;
 import ai.cocos.agent.Upload;
 import ai.cocos.agent.UploadReceipt;
+import ai.cocos.api.computation.AgentConfig;
 import ai.cocos.api.plugin.PluginInfo;
 import ai.cocos.api.plugin.PluginRegistry;
 import ai.cocos.api.runner.RunnerUnavailableException;
@@ -73,8 +74,8 @@ import org.osgi.service.component.annotations.Reference;
  * the previous one is on disk, and the result stream reads the next chunk only when the transport
  * is ready for it. Errors carry the gRPC status of their {@link AgentException.Kind} (see {@link
  * GrpcStatuses}) and the agent's message. A computation whose manifest gives the agent a
- * certificate is served over TLS only: a plaintext call (the endpoint is still switching) is
- * refused with {@code FAILED_PRECONDITION}.
+ * certificate, or asks for attested TLS, is served over (attested) TLS only: a plaintext call (the
+ * endpoint is still switching) is refused with {@code FAILED_PRECONDITION}.
  */
 @Component(
     service = BindableService.class,
@@ -165,7 +166,8 @@ public final class AgentGrpcService implements BindableService {
                     Status.FAILED_PRECONDITION
                         .withDescription(GrpcStatuses.NO_COMPUTATION)
                         .asException());
-    if (!call.tls() && c.manifest().agentConfig().certPem().isPresent() && !c.finished()) {
+    AgentConfig tls = c.manifest().agentConfig();
+    if (!call.tls() && (tls.certPem().isPresent() || tls.attestedTls()) && !c.finished()) {
       throw Status.FAILED_PRECONDITION
           .withDescription(
               "computation "

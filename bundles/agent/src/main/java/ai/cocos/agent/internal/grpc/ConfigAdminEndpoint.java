@@ -1,8 +1,11 @@
 package ai.cocos.agent.internal.grpc;
 
+import ai.cocos.agent.internal.grpc.TlsSwitch.Attested;
+import ai.cocos.agent.internal.grpc.TlsSwitch.EndpointTls;
 import ai.cocos.agent.internal.grpc.TlsSwitch.TlsFiles;
 import ai.cocos.agent.internal.grpc.TlsSwitch.TlsSwitchException;
 import ai.cocos.api.transport.Transport;
+import ai.cocos.transport.grpc.ServerKeyManagers;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -12,23 +15,28 @@ import java.util.Enumeration;
 import java.util.Hashtable;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Switches the agent's gRPC endpoint through ConfigurationAdmin: sets or removes {@code
- * tlsCertFile}, {@code tlsKeyFile} and {@code tlsClientCaFile} in the endpoint's factory
- * configuration ({@code ai.cocos.transport.grpc~agent}). The transport component has no
- * {@code @Modified} method, so Declarative Services deactivates it (closing the server) and
- * activates it again with the new settings on the same port (an ephemeral port, {@code 0}, is
- * pinned to the one in use first, so clients find the endpoint where it was); this waits until the
- * new {@code Transport} service is registered with the expected {@code cocos.transport.tls} mode.
+ * tlsCertFile}, {@code tlsKeyFile}, {@code tlsKeyManager} and {@code tlsClientCaFile} in the
+ * endpoint's factory configuration ({@code ai.cocos.transport.grpc~agent}). For attested TLS the
+ * computation's key manager is registered as an {@code X509ExtendedKeyManager} service under a name
+ * ({@link ServerKeyManagers}) that {@code tlsKeyManager} gives the endpoint, and unregistered once
+ * the endpoint has switched away from it. The transport component has no {@code @Modified} method,
+ * so Declarative Services deactivates it (closing the server) and activates it again with the new
+ * settings on the same port (an ephemeral port, {@code 0}, is pinned to the one in use first, so
+ * clients find the endpoint where it was); this waits until the new {@code Transport} service is
+ * registered with the expected {@code cocos.transport.tls} mode.
  *
  * <p>TLS settings found in the configuration when the agent starts are kept as the operator's (and
  * restored on every switch back), unless they point into the switch's own folder: those are
@@ -43,6 +51,9 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
 
   static final String KEY = "tlsKeyFile";
   static final String CLIENT_CA = "tlsClientCaFile";
+  static final String KEY_MANAGER = ServerKeyManagers.CONFIG;
+
+  private static final String[] TLS_KEYS = {CERT, KEY, KEY_MANAGER, CLIENT_CA};
 
   /** The {@code Transport} property telling the endpoint's TLS mode. */
   static final String TLS_PROPERTY = "cocos.transport.tls";
@@ -54,6 +65,9 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
   private final String endpoint;
   private final Duration timeout;
   private final Hashtable<String, Object> operatorTls = new Hashtable<>();
+  private final Object registrations = new Object();
+  // guarded by registrations: the key manager the endpoint serves (or is switching to)
+  private ServiceRegistration<X509ExtendedKeyManager> keyManager;
 
   /**
    * Creates the switch's endpoint side and removes leftovers of a previous run.
@@ -79,10 +93,15 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
       Dictionary<String, Object> props = c == null ? null : c.getProperties();
       if (props != null) {
         boolean stale = false;
-        for (String k : new String[] {CERT, KEY, CLIENT_CA}) {
+        for (String k : TLS_KEYS) {
           Object v = props.get(k);
           if (v != null && !v.toString().isBlank()) {
-            if (Path.of(v.toString().trim()).toAbsolutePath().normalize().startsWith(ownFolder)) {
+            if (k.equals(KEY_MANAGER)) {
+              stale = true; // names a key manager of a previous run, which died with it
+            } else if (Path.of(v.toString().trim())
+                .toAbsolutePath()
+                .normalize()
+                .startsWith(ownFolder)) {
               stale = true;
             } else {
               operatorTls.put(k, v);
@@ -105,19 +124,41 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
     try {
       Configuration c = find();
       Dictionary<String, Object> current = c == null ? null : c.getProperties();
-      if (current == null) {
-        return;
-      }
-      Hashtable<String, Object> wanted = copy(current);
-      wanted.remove(CERT);
-      wanted.remove(KEY);
-      wanted.remove(CLIENT_CA);
-      wanted.putAll(operatorTls);
-      if (!sameTls(current, wanted)) {
-        c.update(wanted);
+      if (current != null) {
+        Hashtable<String, Object> wanted = copy(current);
+        removeTls(wanted);
+        wanted.putAll(operatorTls);
+        if (!sameTls(current, wanted)) {
+          c.update(wanted);
+        }
       }
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "agent endpoint: cannot return to plaintext: " + e.getMessage());
+    } finally {
+      // Not waiting for the endpoint: without its service, its handshakes fail anyway.
+      replaceKeyManager(null);
+    }
+  }
+
+  private static void removeTls(Hashtable<String, Object> props) {
+    for (String k : TLS_KEYS) {
+      props.remove(k);
+    }
+  }
+
+  /** Unregisters the key manager served so far and keeps the new one's registration. */
+  private void replaceKeyManager(ServiceRegistration<X509ExtendedKeyManager> next) {
+    ServiceRegistration<X509ExtendedKeyManager> previous;
+    synchronized (registrations) {
+      previous = keyManager;
+      keyManager = next;
+    }
+    if (previous != null && previous != next) {
+      try {
+        previous.unregister();
+      } catch (IllegalStateException e) {
+        // already gone with the bundle
+      }
     }
   }
 
@@ -131,7 +172,7 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
   }
 
   @Override
-  public void serve(Optional<TlsFiles> tls) throws TlsSwitchException {
+  public void serve(Optional<EndpointTls> tls) throws TlsSwitchException {
     Configuration c;
     Dictionary<String, Object> current;
     try {
@@ -148,20 +189,31 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
               + " to switch to TLS");
     }
     Hashtable<String, Object> wanted = copy(current);
-    wanted.remove(CERT);
-    wanted.remove(KEY);
-    wanted.remove(CLIENT_CA);
+    removeTls(wanted);
     String mode;
+    String keyManagerName = "";
+    ServiceRegistration<X509ExtendedKeyManager> registered = null;
     if (tls.isPresent()) {
-      wanted.put(CERT, tls.get().certFile().toString());
-      wanted.put(KEY, tls.get().keyFile().toString());
       tls.get().clientCaFile().ifPresent(ca -> wanted.put(CLIENT_CA, ca.toString()));
-      mode = tls.get().mode();
+      mode = tls.get().clientCaFile().isPresent() ? "mtls" : "tls";
+      if (tls.get() instanceof TlsFiles f) {
+        wanted.put(CERT, f.certFile().toString());
+        wanted.put(KEY, f.keyFile().toString());
+      } else if (tls.get() instanceof Attested a) {
+        keyManagerName = a.name();
+        wanted.put(KEY_MANAGER, keyManagerName);
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(ServerKeyManagers.SERVICE_PROPERTY, keyManagerName);
+        registered = context.registerService(X509ExtendedKeyManager.class, a.keyManager(), props);
+      }
     } else {
       wanted.putAll(operatorTls);
       mode = operatorTls.isEmpty() ? "none" : operatorTls.containsKey(CLIENT_CA) ? "mtls" : "tls";
     }
     if (sameTls(current, wanted)) {
+      if (registered != null) {
+        registered.unregister(); // cannot happen: each key manager has a new name
+      }
       return;
     }
     Object port = current.get("port");
@@ -169,20 +221,27 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
       // An ephemeral port would change with the restart: keep the one clients know.
       boundPort().ifPresent(p -> wanted.put("port", Integer.toString(p)));
     }
-    Waiter waiter = new Waiter(mode);
+    Waiter waiter = new Waiter(mode, keyManagerName);
     try {
       context.addServiceListener(waiter, filter());
     } catch (InvalidSyntaxException e) {
       throw new IllegalStateException(e);
     }
+    boolean switched = false;
     try {
       waiter.since = highestServiceId();
       c.update(wanted);
       waiter.await();
+      switched = true;
     } catch (IOException e) {
       throw new TlsSwitchException("cannot update the configuration of the agent's endpoint", e);
     } finally {
       context.removeServiceListener(waiter);
+      if (switched) {
+        replaceKeyManager(registered); // the endpoint no longer asks the previous one
+      } else if (registered != null) {
+        registered.unregister();
+      }
     }
   }
 
@@ -251,7 +310,7 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
   }
 
   private static boolean sameTls(Dictionary<String, Object> current, Hashtable<String, Object> w) {
-    for (String k : new String[] {CERT, KEY, CLIENT_CA}) {
+    for (String k : TLS_KEYS) {
       if (!Objects.equals(text(current.get(k)), text(w.get(k)))) {
         return false;
       }
@@ -266,11 +325,13 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
   /** Waits for the endpoint's next {@code Transport} registration in the expected mode. */
   private final class Waiter implements ServiceListener {
     private final String mode;
+    private final String keyManager;
     volatile long since;
     private boolean arrived;
 
-    Waiter(String mode) {
+    Waiter(String mode, String keyManager) {
       this.mode = mode;
+      this.keyManager = keyManager;
     }
 
     @Override
@@ -279,8 +340,10 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
         return;
       }
       ServiceReference<?> ref = event.getServiceReference();
+      Object km = ref.getProperty(ServerKeyManagers.TRANSPORT_PROPERTY);
       if ((Long) ref.getProperty(Constants.SERVICE_ID) > since
-          && mode.equals(ref.getProperty(TLS_PROPERTY))) {
+          && mode.equals(ref.getProperty(TLS_PROPERTY))
+          && keyManager.equals(km == null ? "" : km.toString())) {
         synchronized (this) {
           arrived = true;
           notifyAll();
@@ -296,7 +359,9 @@ final class ConfigAdminEndpoint implements TlsSwitch.Endpoint {
           if (left <= 0) {
             throw new TlsSwitchException(
                 "the agent's gRPC endpoint did not come back "
-                    + (mode.equals("none") ? "in plaintext" : "with " + mode.toUpperCase())
+                    + (mode.equals("none")
+                        ? "in plaintext"
+                        : "with " + (keyManager.isEmpty() ? "" : "attested ") + mode.toUpperCase())
                     + " within "
                     + timeout.toSeconds()
                     + " s (its component may have failed to activate: see the agent's log)");

@@ -2,6 +2,7 @@ package ai.cocos.agent.internal.grpc;
 
 import ai.cocos.agent.Agent;
 import ai.cocos.agent.internal.AgentRuntime;
+import ai.cocos.api.plugin.PluginRegistry;
 import ai.cocos.crypto.KeyFormatException;
 import ai.cocos.crypto.PemKeys;
 import ai.cocos.manifest.ManifestParser;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import org.osgi.framework.BundleContext;
@@ -25,7 +27,8 @@ import org.osgi.service.metatype.annotations.Designate;
  * The agent's computation-management client as a Declarative Services component (PID {@value #PID},
  * {@link CvmsClientConfig}): a {@link CvmsClient} that starts the computations the service
  * requests, and the {@link TlsSwitch} that serves the agent's endpoint ({@code
- * ai.cocos.transport.grpc~agent}) with each computation's TLS through ConfigurationAdmin.
+ * ai.cocos.transport.grpc~agent}) with each computation's TLS through ConfigurationAdmin, attested
+ * TLS with the installed TEE providers' evidence ({@link AttestedTls}).
  *
  * <p>The client is off when the {@code url} is {@code off}, or when the environment variable {@code
  * AGENT_CVM_GRPC_URL} is set but empty (the assembly's configuration files cannot carry an empty
@@ -56,6 +59,7 @@ public final class CvmsClientComponent {
    * @param context the agent bundle's context (framework properties, service events)
    * @param agent the agent
    * @param configAdmin holds the endpoint's configuration
+   * @param plugins the TEE providers attested TLS gathers evidence with
    * @throws IllegalArgumentException naming a setting or file that is wrong
    * @throws IOException if the owner key cannot be read
    */
@@ -64,7 +68,8 @@ public final class CvmsClientComponent {
       CvmsClientConfig config,
       BundleContext context,
       @Reference Agent agent,
-      @Reference ConfigurationAdmin configAdmin)
+      @Reference ConfigurationAdmin configAdmin,
+      @Reference(name = "plugins") PluginRegistry plugins)
       throws IOException {
     Path folder = TlsSwitch.folder(AgentRuntime.workDir(config.workDir()));
     tls =
@@ -75,7 +80,8 @@ public final class CvmsClientComponent {
                 context,
                 AgentGrpcService.ENDPOINT,
                 folder,
-                Duration.ofSeconds(Math.max(1, config.tlsSwitchTimeoutSeconds()))));
+                Duration.ofSeconds(Math.max(1, config.tlsSwitchTimeoutSeconds()))),
+            new AttestedTls(plugins, Clock.systemUTC()));
     String url = config.url().trim();
     if (url.isEmpty() || url.equalsIgnoreCase("off") || explicitlyEmpty(context, URL_VARIABLE)) {
       LOG.log(

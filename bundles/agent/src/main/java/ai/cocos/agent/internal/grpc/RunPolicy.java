@@ -14,8 +14,11 @@ import java.util.Optional;
 /**
  * Decides whether a run request may start a computation: the manifest it carries must be valid
  * ({@link RunRequests}), signed by the owner if the agent is configured with the owner's key, and
- * give the agent a TLS certificate unless plaintext uploads are explicitly allowed. Attested TLS is
- * refused (not in this build): a party expecting it must not silently get something else.
+ * either ask for attested TLS or give the agent a TLS certificate, unless plaintext uploads are
+ * explicitly allowed. Attested TLS ({@code attested_tls: true}) must not come with a certificate
+ * and key: the agent generates its key inside the VM, and a key written in the manifest is known
+ * outside it. Whether a TEE provider can serve attested TLS is checked when the endpoint switches
+ * ({@link TlsSwitch}): a computation that cannot be served that way fails there, naming why.
  */
 final class RunPolicy {
   private static final System.Logger LOG = System.getLogger(RunPolicy.class.getName());
@@ -52,11 +55,13 @@ final class RunPolicy {
         m, signature.length == 0 ? Optional.empty() : Optional.of(signature), owner);
     AgentConfig c = m.agentConfig();
     if (c.attestedTls()) {
-      throw new ManifestException(
-          "agent_config.attested_tls: attested TLS is not available in this build of the agent;"
-              + " give the agent a certificate and key (cert_file, key_file) instead");
-    }
-    if (c.certPem().isEmpty()) {
+      if (c.certPem().isPresent()) {
+        throw new ManifestException(
+            "agent_config: attested_tls is true and cert_file/key_file are given; with attested"
+                + " TLS the agent generates its TLS key inside the VM, and a key written in the"
+                + " manifest is known outside it: remove cert_file and key_file");
+      }
+    } else if (c.certPem().isEmpty()) {
       if (!allowPlaintext) {
         throw new ManifestException(
             "agent_config has no cert_file and key_file, so uploads and results would not be"

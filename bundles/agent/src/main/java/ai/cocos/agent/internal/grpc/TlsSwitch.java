@@ -5,6 +5,8 @@ import ai.cocos.agent.AgentListener;
 import ai.cocos.agent.ComputationService;
 import ai.cocos.agent.internal.Wiper;
 import ai.cocos.api.computation.AgentConfig;
+import ai.cocos.api.tee.AttestationException;
+import ai.cocos.atls.AtlsServerKeyManager;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -21,6 +23,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * Serves the agent's gRPC endpoint with the TLS material of the running computation's manifest, and
@@ -28,9 +32,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #secure} writes the manifest's certificate chain, key and (for mutual TLS) client CA as
  * files readable by the agent only (folder 0700, files 0600), has the {@link Endpoint} restart with
- * them, and returns once the endpoint listens with TLS. When the computation emits {@code Wiped}
- * (served, expired, failed or stopped) the endpoint goes back to plaintext and the files are
- * overwritten and deleted. One computation at a time, as the agent runs them.
+ * them, and returns once the endpoint listens with TLS. With {@code attested_tls: true} there are
+ * no certificate or key files: the agent generates its key pair in memory and serves attested TLS
+ * ({@link AttestedTls}: a certificate per connection carrying TEE evidence bound to the client's
+ * nonce, the key and the manifest); only a client CA, if any, is written. If no TEE provider can
+ * gather evidence, the computation cannot be served (fail closed). When the computation emits
+ * {@code Wiped} (served, expired, failed or stopped) the endpoint goes back to plaintext and the
+ * files are overwritten and deleted. One computation at a time, as the agent runs them.
  */
 final class TlsSwitch implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(TlsSwitch.class.getName());
@@ -38,8 +46,47 @@ final class TlsSwitch implements AutoCloseable {
   /** The folder name under the agent's work folder; {@code ~} is never in a computation id. */
   static final String FOLDER = "~endpoint-tls";
 
+  /** How one computation's endpoint is protected. */
+  sealed interface EndpointTls permits TlsFiles, Attested {
+    /**
+     * The CA client certificates must chain to (mutual TLS), if any.
+     *
+     * @return the PEM file
+     */
+    Optional<Path> clientCaFile();
+
+    /**
+     * The mode, for logs and tests.
+     *
+     * @return {@code tls}, {@code mtls}, {@code atls} or {@code matls}
+     */
+    String mode();
+  }
+
+  /**
+   * Attested TLS: a key manager making each connection's certificate (its key exists only in it).
+   *
+   * @param name the name the key manager is published under for the endpoint
+   * @param keyManager the key manager
+   * @param clientCaFile the client CA file for mutual attested TLS, if any
+   */
+  record Attested(String name, X509ExtendedKeyManager keyManager, Optional<Path> clientCaFile)
+      implements EndpointTls {
+    /** Checks that nothing is missing. */
+    Attested {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(keyManager, "keyManager");
+      Objects.requireNonNull(clientCaFile, "clientCaFile");
+    }
+
+    @Override
+    public String mode() {
+      return clientCaFile.isPresent() ? "matls" : "atls";
+    }
+  }
+
   /** The files one computation's TLS needs. */
-  record TlsFiles(Path certFile, Path keyFile, Optional<Path> clientCaFile) {
+  record TlsFiles(Path certFile, Path keyFile, Optional<Path> clientCaFile) implements EndpointTls {
     /** Checks that nothing is missing. */
     TlsFiles {
       Objects.requireNonNull(certFile, "certFile");
@@ -52,7 +99,8 @@ final class TlsSwitch implements AutoCloseable {
      *
      * @return {@code tls} or {@code mtls}
      */
-    String mode() {
+    @Override
+    public String mode() {
       return clientCaFile.isPresent() ? "mtls" : "tls";
     }
   }
@@ -60,13 +108,13 @@ final class TlsSwitch implements AutoCloseable {
   /** The endpoint being switched. */
   interface Endpoint {
     /**
-     * Restarts the endpoint with TLS from these files, or in plaintext, and returns once it listens
-     * so (a no-op if it already does).
+     * Restarts the endpoint with TLS from these files or this key manager, or in plaintext, and
+     * returns once it listens so (a no-op if it already does).
      *
-     * @param tls the files, or empty for plaintext
+     * @param tls the TLS, or empty for plaintext
      * @throws TlsSwitchException naming what failed
      */
-    void serve(Optional<TlsFiles> tls) throws TlsSwitchException;
+    void serve(Optional<EndpointTls> tls) throws TlsSwitchException;
 
     /**
      * Asks the endpoint to go back to plaintext without waiting for it (the agent is stopping; a
@@ -90,6 +138,8 @@ final class TlsSwitch implements AutoCloseable {
 
   private final Path dir;
   private final Endpoint endpoint;
+  private final AttestedTls attested;
+  private final AtomicInteger names = new AtomicInteger();
   private final ExecutorService reverts;
   private final Object lock = new Object();
   // guarded by lock
@@ -106,8 +156,20 @@ final class TlsSwitch implements AutoCloseable {
    * @param endpoint the endpoint to switch
    */
   TlsSwitch(Path dir, Endpoint endpoint) {
+    this(dir, endpoint, AttestedTls.none());
+  }
+
+  /**
+   * Creates the switch.
+   *
+   * @param dir the private folder for the TLS files (created 0700 when needed)
+   * @param endpoint the endpoint to switch
+   * @param attested makes attested-TLS identities from the agent's TEE providers
+   */
+  TlsSwitch(Path dir, Endpoint endpoint, AttestedTls attested) {
     this.dir = Objects.requireNonNull(dir, "dir");
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    this.attested = Objects.requireNonNull(attested, "attested");
     this.reverts =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -142,16 +204,34 @@ final class TlsSwitch implements AutoCloseable {
         throw new TlsSwitchException("the agent is shutting down");
       }
       revertLocked(); // a previous computation's revert may still be queued
-      if (config.certPem().isEmpty()) {
+      if (config.certPem().isEmpty() && !config.attestedTls()) {
         return;
       }
-      TlsFiles files;
-      try {
-        files = write(config);
-      } catch (IOException e) {
-        wipeFiles();
-        throw new TlsSwitchException(
-            "cannot write the agent's TLS files into " + dir + ": " + e.getMessage(), e);
+      EndpointTls files;
+      if (config.attestedTls()) {
+        AtlsServerKeyManager km;
+        try {
+          km = attested.keyManager(computation.manifest());
+        } catch (AttestationException e) {
+          throw new TlsSwitchException("attested TLS is not available: " + e.getMessage(), e);
+        }
+        try {
+          files =
+              new Attested(
+                  "cocos-agent-atls-" + names.incrementAndGet(), km, writeClientCa(config));
+        } catch (IOException e) {
+          wipeFiles();
+          throw new TlsSwitchException(
+              "cannot write the agent's client CA file into " + dir + ": " + e.getMessage(), e);
+        }
+      } else {
+        try {
+          files = write(config);
+        } catch (IOException e) {
+          wipeFiles();
+          throw new TlsSwitchException(
+              "cannot write the agent's TLS files into " + dir + ": " + e.getMessage(), e);
+        }
       }
       try {
         endpoint.serve(Optional.of(files));
@@ -180,7 +260,12 @@ final class TlsSwitch implements AutoCloseable {
           Level.INFO,
           "agent endpoint serves computation {0} with {1}",
           computation.id(),
-          files.clientCaFile().isPresent() ? "mutual TLS" : "TLS");
+          switch (files.mode()) {
+            case "matls" -> "mutual attested TLS";
+            case "atls" -> "attested TLS";
+            case "mtls" -> "mutual TLS";
+            default -> "TLS";
+          });
     }
     if (computation.finished()) {
       revertLater(computation); // wiped before the subscription began
@@ -258,19 +343,35 @@ final class TlsSwitch implements AutoCloseable {
   }
 
   private TlsFiles write(AgentConfig config) throws IOException {
+    privateFolder();
+    Path cert = writePrivate(dir.resolve("cert.pem"), config.certPem().orElseThrow());
+    Path key = writePrivate(dir.resolve("key.pem"), config.keyPem().orElseThrow());
+    return new TlsFiles(cert, key, clientCa(config));
+  }
+
+  /** Attested TLS has no certificate or key files: only the client CA, if any. */
+  private Optional<Path> writeClientCa(AgentConfig config) throws IOException {
+    if (config.clientCaPem().isEmpty()) {
+      return Optional.empty();
+    }
+    privateFolder();
+    return clientCa(config);
+  }
+
+  private void privateFolder() throws IOException {
     wipeFiles();
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(
           dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    Path cert = writePrivate(dir.resolve("cert.pem"), config.certPem().orElseThrow());
-    Path key = writePrivate(dir.resolve("key.pem"), config.keyPem().orElseThrow());
-    Optional<Path> ca = Optional.empty();
-    if (config.clientCaPem().isPresent()) {
-      ca = Optional.of(writePrivate(dir.resolve("client-ca.pem"), config.clientCaPem().get()));
+  }
+
+  private Optional<Path> clientCa(AgentConfig config) throws IOException {
+    if (config.clientCaPem().isEmpty()) {
+      return Optional.empty();
     }
-    return new TlsFiles(cert, key, ca);
+    return Optional.of(writePrivate(dir.resolve("client-ca.pem"), config.clientCaPem().get()));
   }
 
   /**

@@ -298,7 +298,7 @@ class CvmsClientTest {
                 true));
     run(attested, ManifestSignature.sign(attested, OWNER.getPrivate()), 1 << 20);
     assertTrue(
-        cvms.awaitRunResponse(attested.id()).getError().contains("attested TLS is not available"),
+        cvms.awaitRunResponse(attested.id()).getError().contains("remove cert_file and key_file"),
         cvms.summary());
 
     String shortId = newId();

@@ -1,5 +1,7 @@
 package ai.cocos.agent.internal.grpc;
 
+import ai.cocos.agent.internal.grpc.TlsSwitch.Attested;
+import ai.cocos.agent.internal.grpc.TlsSwitch.EndpointTls;
 import ai.cocos.agent.internal.grpc.TlsSwitch.TlsFiles;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -9,6 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,18 +23,19 @@ import java.util.concurrent.TimeUnit;
 /**
  * The agent's gRPC endpoint for the tests, without a framework: a real server on a fixed loopback
  * port serving health and the agent's service, restarted on the same port in plaintext or with the
- * TLS files the {@link TlsSwitch} wrote, as the transport bundle does when its configuration
- * changes (GrpcSslContexts, TLS 1.3/1.2, client certificates required with a client CA).
+ * TLS files the {@link TlsSwitch} wrote or the attested-TLS key manager it made, as the transport
+ * bundle does when its configuration changes (GrpcSslContexts, TLS 1.3/1.2, TLS 1.3 only with a key
+ * manager, client certificates required with a client CA).
  */
 final class TestEndpoint implements TlsSwitch.Endpoint, AutoCloseable {
   final int port;
 
-  /** Every mode served, in order: none, tls, mtls. */
+  /** Every mode served, in order: none, tls, mtls, atls, matls. */
   final List<String> modes = new CopyOnWriteArrayList<>();
 
   private final BindableService service;
   private Server server;
-  private Optional<TlsFiles> current = Optional.empty();
+  private Optional<EndpointTls> current = Optional.empty();
 
   TestEndpoint(BindableService service) throws IOException {
     this.service = service;
@@ -40,7 +44,7 @@ final class TestEndpoint implements TlsSwitch.Endpoint, AutoCloseable {
   }
 
   @Override
-  public synchronized void serve(Optional<TlsFiles> tls) throws TlsSwitch.TlsSwitchException {
+  public synchronized void serve(Optional<EndpointTls> tls) throws TlsSwitch.TlsSwitchException {
     if (tls.equals(current) && server != null) {
       return;
     }
@@ -62,10 +66,10 @@ final class TestEndpoint implements TlsSwitch.Endpoint, AutoCloseable {
   }
 
   synchronized String mode() {
-    return current.map(TlsFiles::mode).orElse("none");
+    return current.map(EndpointTls::mode).orElse("none");
   }
 
-  private void start(Optional<TlsFiles> tls) throws IOException {
+  private void start(Optional<EndpointTls> tls) throws IOException {
     IOException last = null;
     for (int attempt = 0; attempt < 50; attempt++) {
       try {
@@ -86,7 +90,7 @@ final class TestEndpoint implements TlsSwitch.Endpoint, AutoCloseable {
     throw last;
   }
 
-  private NettyServerBuilder builder(Optional<TlsFiles> tls) throws IOException {
+  private NettyServerBuilder builder(Optional<EndpointTls> tls) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus("agent", ServingStatus.SERVING);
@@ -96,9 +100,18 @@ final class TestEndpoint implements TlsSwitch.Endpoint, AutoCloseable {
             .addService(health.getHealthService())
             .addService(service);
     if (tls.isPresent()) {
-      SslContextBuilder ssl =
-          GrpcSslContexts.forServer(tls.get().certFile().toFile(), tls.get().keyFile().toFile())
-              .protocols("TLSv1.3", "TLSv1.2");
+      SslContextBuilder ssl;
+      if (tls.get() instanceof TlsFiles f) {
+        ssl =
+            GrpcSslContexts.forServer(f.certFile().toFile(), f.keyFile().toFile())
+                .protocols("TLSv1.3", "TLSv1.2");
+      } else {
+        ssl =
+            GrpcSslContexts.configure(
+                    SslContextBuilder.forServer(((Attested) tls.get()).keyManager()),
+                    SslProvider.OPENSSL)
+                .protocols("TLSv1.3");
+      }
       if (tls.get().clientCaFile().isPresent()) {
         ssl.trustManager(tls.get().clientCaFile().get().toFile()).clientAuth(ClientAuth.REQUIRE);
       }
