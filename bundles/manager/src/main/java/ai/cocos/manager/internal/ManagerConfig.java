@@ -14,6 +14,17 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " serves the agents' CVMS streams.")
 public @interface ManagerConfig {
   /**
+   * How agents are run ({@code MANAGER_BACKEND}): {@code process} starts the agent assembly as a
+   * host process (no isolation: development, tests, hosts that are themselves confidential VMs);
+   * {@code qemu} boots a confidential VM per CVM ({@link QemuConfig}, PID {@code
+   * ai.cocos.manager.qemu}).
+   *
+   * @return {@code process} or {@code qemu}
+   */
+  @AttributeDefinition(description = "VM backend: process (host process) or qemu (a VM per CVM)")
+  String backend() default "process";
+
+  /**
    * The agent assembly the host-process backend starts ({@code MANAGER_AGENT_ASSEMBLY}).
    *
    * @return a folder such as {@code agent-app/target/assembly}; empty makes {@code CreateVm} fail
@@ -57,21 +68,24 @@ public @interface ManagerConfig {
   String ovmfVersion() default "";
 
   /**
-   * Reported by {@code CVMInfo} ({@code MANAGER_QEMU_SMP_COUNT}).
+   * The QEMU backend's virtual CPU count, which {@code CVMInfo} reports ({@code
+   * MANAGER_QEMU_SMP_COUNT}).
    *
    * @return the number of virtual CPUs
    */
-  @AttributeDefinition(description = "Virtual CPU count CVMInfo reports", min = "1")
+  @AttributeDefinition(description = "QEMU virtual CPU count (CVMInfo reports it)", min = "1")
   int smpCount() default 4;
 
   /**
-   * Reported by {@code CVMInfo} unless the backend decides ({@code MANAGER_QEMU_CPU}; the process
-   * backend reports {@code host-process}).
+   * The QEMU backend's CPU model, which {@code CVMInfo} reports ({@code MANAGER_QEMU_CPU}; the
+   * process backend reports {@code host-process}).
    *
-   * @return the CPU model
+   * @return the CPU model; empty for CocosAI's {@code EPYC} under KVM and {@code max} under TCG
+   *     emulation
    */
-  @AttributeDefinition(description = "CPU model CVMInfo reports (QEMU backends)")
-  String cpu() default "EPYC";
+  @AttributeDefinition(
+      description = "QEMU CPU model; empty = EPYC under KVM, max under TCG (CVMInfo reports it)")
+  String cpu() default "";
 
   /**
    * Reported by {@code CVMInfo} ({@code MANAGER_EOS_VERSION}).

@@ -24,11 +24,14 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The manager's state, shared by its three gRPC services: the computation registry, the agent
- * streams and the VMs (over the host-process backend). Configured by PID {@value #PID}.
+ * streams and the VMs (over the backend {@code MANAGER_BACKEND} names: host processes, or QEMU
+ * VMs). Configured by PID {@value #PID}, and the QEMU backend by PID {@code ai.cocos.manager.qemu}
+ * ({@link QemuConfig}).
  *
  * <p>Activation loads the persisted computations and re-attaches to the agents a previous manager
  * left running. Deactivation leaves the agents running (CocosAI's behaviour; the next manager
@@ -54,23 +57,48 @@ public final class ManagerRuntime {
   private final ComputationRegistry registry;
   private final AgentLinks links;
   private final VmManager vms;
+  private final VmBackend backend;
 
   /**
-   * Starts the manager with the host-process backend.
+   * Starts the manager with the configured backend.
    *
    * @param config the configuration
+   * @param qemu the QEMU backend's configuration (PID {@code ai.cocos.manager.qemu}), used when
+   *     {@link ManagerConfig#backend()} is {@code qemu}
    * @throws IOException if the state folder cannot be created
    * @throws IllegalArgumentException naming the setting, if the configuration is invalid (the owner
-   *     key does not parse, the port range is malformed)
+   *     key does not parse, the port range is malformed, an unknown backend)
    */
   @Activate
-  public ManagerRuntime(ManagerConfig config) throws IOException {
+  public ManagerRuntime(ManagerConfig config, @Reference QemuSettings qemu) throws IOException {
     this(
         config,
-        new ProcessVmBackend(
-            config.agentAssembly(), ProcessVmBackend.currentJava(), System.getenv()),
+        backend(config, qemu.config(), System.getenv()),
         Clock.systemUTC(),
         OperatorAgentSettings.from(System.getenv()));
+  }
+
+  /**
+   * The configured backend.
+   *
+   * @param config the manager's configuration ({@code MANAGER_BACKEND})
+   * @param qemu the QEMU backend's configuration
+   * @param env the manager's environment (backends pass on only what is not secret)
+   * @return the backend
+   * @throws IllegalArgumentException naming the setting, if the backend is unknown or its
+   *     configuration invalid
+   */
+  static VmBackend backend(ManagerConfig config, QemuConfig qemu, Map<String, String> env) {
+    String name = config.backend().trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (name) {
+      case ProcessVmBackend.NAME ->
+          new ProcessVmBackend(config.agentAssembly(), ProcessVmBackend.currentJava(), env);
+      case QemuVmBackend.NAME ->
+          new QemuVmBackend(qemu, config.cpu(), config.smpCount(), HostPlatform.real(), env);
+      default ->
+          throw new IllegalArgumentException(
+              "MANAGER_BACKEND must be process or qemu; found '" + config.backend() + "'");
+    };
   }
 
   /**
@@ -98,6 +126,7 @@ public final class ManagerRuntime {
   ManagerRuntime(
       ManagerConfig config, VmBackend backend, Clock clock, Map<String, String> agentSettings)
       throws IOException {
+    this.backend = backend;
     Optional<PublicKey> owner = ownerKey(config.ownerKey());
     PortAllocator ports = new PortAllocator(config.hostFwdRange());
     this.lock = lockStateDir(stateDir(config.stateDir()), !config.stateDir().isBlank());
@@ -143,6 +172,7 @@ public final class ManagerRuntime {
     } catch (IOException | RuntimeException e) {
       timer.shutdownNow();
       lock.close();
+      closeBackend();
       throw e;
     }
     LOG.log(
@@ -197,6 +227,7 @@ public final class ManagerRuntime {
   @Deactivate
   public void close() {
     vms.close();
+    closeBackend();
     links.close();
     timer.shutdown();
     try {
@@ -206,6 +237,17 @@ public final class ManagerRuntime {
     }
     registry.close();
     lock.close();
+  }
+
+  /** Lets go of the VMs (the QEMU backend's QMP connections); they keep running. */
+  private void closeBackend() {
+    if (backend instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.log(Level.WARNING, "closing the " + backend.name() + " backend: " + e.getMessage());
+      }
+    }
   }
 
   ComputationRegistry registry() {

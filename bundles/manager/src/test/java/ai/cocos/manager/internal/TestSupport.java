@@ -50,21 +50,30 @@ final class TestSupport {
 
   /** A configuration as DS hands it to the component: the annotation's defaults, with overrides. */
   static ManagerConfig config(Map<String, Object> overrides) {
-    return (ManagerConfig)
+    return annotation(ManagerConfig.class, overrides);
+  }
+
+  /** The QEMU backend's configuration: the annotation's defaults, with overrides. */
+  static QemuConfig qemuConfig(Map<String, Object> overrides) {
+    return annotation(QemuConfig.class, overrides);
+  }
+
+  private static <A> A annotation(Class<A> type, Map<String, Object> overrides) {
+    return type.cast(
         Proxy.newProxyInstance(
-            ManagerConfig.class.getClassLoader(),
-            new Class<?>[] {ManagerConfig.class},
+            type.getClassLoader(),
+            new Class<?>[] {type},
             (proxy, method, args) ->
                 switch (method.getName()) {
-                  case "annotationType" -> ManagerConfig.class;
+                  case "annotationType" -> type;
                   case "hashCode" -> System.identityHashCode(proxy);
                   case "equals" -> proxy == args[0];
-                  case "toString" -> "ManagerConfig" + overrides;
+                  case "toString" -> type.getSimpleName() + overrides;
                   default ->
                       overrides.containsKey(method.getName())
                           ? overrides.get(method.getName())
                           : method.getDefaultValue();
-                });
+                }));
   }
 
   static Sha3Hash sha3(String text) {
