@@ -229,6 +229,7 @@ public final class PolicySchema {
     vtpm.put("nonce", FieldType.hexUpTo(64));
     vtpm.put("ak_roots", FieldType.hexList(32));
     vtpm.put("ak_keys", FieldType.hexList(32));
+    vtpm.put("ek_roots", FieldType.hexList(32));
     vtpm.put("event_log_required", FieldType.bool());
 
     Map<String, Map<String, FieldType>> sections = new LinkedHashMap<>();

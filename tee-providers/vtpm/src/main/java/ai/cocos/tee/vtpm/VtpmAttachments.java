@@ -40,6 +40,16 @@ public final class VtpmAttachments {
    */
   public static final String PCRS = "pcrs";
 
+  /**
+   * The TPM's endorsement-key certificate (DER or PEM), read from the TCG EK credential NV index
+   * when the TPM has one (e.g. swtpm manufactured with {@code swtpm_setup --create-ek-cert}). It
+   * names the TPM's certifying CA; nothing in a quote binds the AK to it.
+   */
+  public static final String EK_CERT = "ek_cert";
+
+  /** Certificates that may complete the EK certificate's chain (PEM, or one DER certificate). */
+  public static final String EK_CHAIN = "ek_chain";
+
   /** The TCG event log (binary, SHA-1 or crypto-agile format). */
   public static final String EVENT_LOG = "event_log";
 

@@ -3,14 +3,18 @@ package ai.cocos.tee.vtpm;
 import ai.cocos.api.tee.AttestationException;
 import ai.cocos.api.tee.Evidence;
 import ai.cocos.api.tee.EvidenceRequest;
+import ai.cocos.api.tee.RuntimeMeasurement;
+import ai.cocos.api.tee.RuntimeMeasurements;
 import ai.cocos.api.tee.TeeProvider;
 import ai.cocos.api.tee.Verdict;
 import ai.cocos.api.tee.VerificationRequest;
 import ai.cocos.tee.vtpm.internal.Gatherer;
+import ai.cocos.tee.vtpm.internal.PcrMeasurer;
 import ai.cocos.tee.vtpm.internal.VtpmVerifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The {@code vtpm} platform: TPM 2.0 quotes.
@@ -27,9 +31,11 @@ import java.util.Objects;
  *
  * <p>Gathering speaks raw TPM 2.0 commands to {@link VtpmSettings#device()}; see {@link
  * VtpmSettings}. Works on a plain class path: {@code new VtpmProvider(VtpmSettings.defaults())}.
- * Thread-safe.
+ *
+ * <p>As {@link RuntimeMeasurements}, it measures the computation manifest the agent accepts into
+ * PCR16 ({@link ManifestPcr}); on a machine without the TPM it measures nothing. Thread-safe.
  */
-public final class VtpmProvider implements TeeProvider {
+public final class VtpmProvider implements TeeProvider, RuntimeMeasurements {
   private final VtpmSettings settings;
 
   /**
@@ -79,5 +85,21 @@ public final class VtpmProvider implements TeeProvider {
   @Override
   public Verdict verify(VerificationRequest request) {
     return VtpmVerifier.verify(request);
+  }
+
+  /**
+   * Measures the manifest's canonical bytes into PCR16 ({@link ManifestPcr}): reset, then the
+   * SHA3-256 into the SHA-256 bank and the SHA3-384 into the SHA-384 bank, each if allocated, then
+   * read back.
+   *
+   * @param domain {@link RuntimeMeasurements#MANIFEST}; other domains are not measured
+   * @param content the manifest's canonical bytes
+   * @return what was extended; empty without a TPM here or for another domain
+   * @throws AttestationException if the TPM is here but the measurement failed
+   */
+  @Override
+  public Optional<RuntimeMeasurement> extend(String domain, byte[] content)
+      throws AttestationException {
+    return PcrMeasurer.extend(settings, canGather(), domain, content);
   }
 }

@@ -123,6 +123,68 @@ final class AkTrust {
     }
   }
 
+  /** Rule name of the EK-certificate chain finding. */
+  static final String EK_ROOTS_RULE = "vtpm.ek_roots";
+
+  /**
+   * Evaluates {@code vtpm.ek_roots}: the evidence's EK certificate must chain, at the verification
+   * time, to a pinned root (e.g. the swtpm-localca root of the host that manufactured the vTPM).
+   * This names the TPM's certifying CA. It does not anchor the AK: a quote carries nothing that
+   * binds its AK to the EK (that takes TPM2_ActivateCredential, a challenge round trip), so the AK
+   * must still be pinned by {@code ak_keys} or {@code ak_roots}, and the finding says so.
+   *
+   * @param ev where findings go
+   * @param vtpm the policy's vtpm section
+   * @param attachments the evidence's attachments ({@code ek_cert}, {@code ek_chain})
+   * @param at the verification time
+   */
+  static void endorsement(
+      Evaluation ev, PolicyRules vtpm, java.util.Map<String, byte[]> attachments, Instant at) {
+    Optional<List<String>> roots = vtpm.hexList("ek_roots");
+    if (roots.isEmpty()) {
+      return;
+    }
+    String expected = "an EK certificate chaining to " + Evaluation.listed(roots.get());
+    byte[] leafBytes = attachments.get(ai.cocos.tee.vtpm.VtpmAttachments.EK_CERT);
+    if (leafBytes == null) {
+      ev.fail(
+          EK_ROOTS_RULE,
+          expected,
+          "no EK certificate",
+          "the policy pins EK certificate roots but the evidence has no EK certificate (ek_cert):"
+              + " the TPM has none in its TCG NV indexes, or it was not attached");
+      return;
+    }
+    X509Certificate leaf;
+    List<X509Certificate> chain = new ArrayList<>();
+    try {
+      leaf = Certs.readOne(leafBytes);
+      byte[] more = attachments.get(ai.cocos.tee.vtpm.VtpmAttachments.EK_CHAIN);
+      if (more != null) {
+        chain.addAll(Certs.read(more));
+      }
+    } catch (ChainException e) {
+      ev.fail(EK_ROOTS_RULE, expected, "malformed", "the EK certificate: " + e.getMessage());
+      return;
+    }
+    try {
+      Verified ok = verified(leaf, chain, roots.get(), at);
+      ev.pass(
+          EK_ROOTS_RULE,
+          expected,
+          ok.rootSha256(),
+          "the EK certificate chains to the pinned root "
+              + ok.rootName()
+              + " (it names the TPM's CA; the AK is trusted through vtpm.ak_keys or ak_roots, not"
+              + " through the EK)");
+      ev.claim("vtpm.ek.root.sha256", ok.rootSha256());
+      ev.claim("vtpm.ek.certificate.issuer", NAMES.issuer(leaf));
+    } catch (ChainException e) {
+      ev.fail(
+          EK_ROOTS_RULE, expected, "chain not verified", "the EK certificate: " + e.getMessage());
+    }
+  }
+
   /** SHA-256 of SubjectPublicKeyInfo, by key encoding. */
   private static final ContentCache<String> FINGERPRINTS = new ContentCache<>(256);
 
@@ -258,7 +320,7 @@ final class AkTrust {
   }
 
   /**
-   * Verifies an AK certificate's chain: the leaf's validity and critical extensions here (AK
+   * Verifies an AK or EK certificate's chain: the leaf's validity and critical extensions here (TCG
    * certificates carry a critical SAN that general X.509 code does not process), then each issuer
    * candidate by name and signature, then the rest with {@link ChainVerifier}.
    *
@@ -269,15 +331,16 @@ final class AkTrust {
       throws ChainException {
     if (anchors.isEmpty()) {
       throw new ChainException(
-          "none of the pinned AK roots is among the certificates available (the evidence's"
-              + " ak_chain and the shipped Google vTPM CAs): attach the root certificate");
+          "none of the pinned roots is among the certificates available (the evidence's"
+              + " ak_chain or ek_chain and the shipped Google vTPM CAs): attach the root"
+              + " certificate");
     }
     ChainVerifier.checkValidity(leaf, at);
     Set<String> critical = leaf.getCriticalExtensionOIDs();
     if (critical != null) {
       for (String oid : critical) {
         if (!LEAF_CRITICAL.contains(oid)) {
-          throw new ChainException("AK certificate has an unsupported critical extension " + oid);
+          throw new ChainException("the certificate has an unsupported critical extension " + oid);
         }
       }
     }
@@ -294,7 +357,7 @@ final class AkTrust {
           throw new ChainException(
               "certificate "
                   + ChainVerifier.name(issuer)
-                  + " issued the AK certificate but is"
+                  + " issued the certificate but is"
                   + " not a CA");
         }
         List<X509Certificate> up = new ArrayList<>();
@@ -313,7 +376,7 @@ final class AkTrust {
       throw last;
     }
     throw new ChainException(
-        "no certificate available issued the AK certificate (issuer "
+        "no certificate available issued the certificate (issuer "
             + leaf.getIssuerX500Principal().getName()
             + "): attach its chain");
   }

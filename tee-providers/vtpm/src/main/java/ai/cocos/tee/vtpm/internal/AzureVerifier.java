@@ -173,7 +173,14 @@ public final class AzureVerifier {
     }
     Optional<PolicyRules> vtpm = top.section(PolicySchema.VTPM);
     if (vtpm.isPresent() && runtime != null) {
-      quotes.policy(vtpm.get(), runtime.akPub(), Optional.empty(), List.of(), request.at(), true);
+      quotes.policy(
+          vtpm.get(),
+          runtime.akPub(),
+          Optional.empty(),
+          List.of(),
+          request.evidence().attachments(),
+          request.at(),
+          true);
     } else if (vtpm.isEmpty()) {
       byte[] extra = quotes.primary().map(TpmsAttest::extraData).orElse(new byte[0]);
       ev.pass(

@@ -30,6 +30,12 @@ public final class Gatherer {
   /** Largest event log attached. */
   static final int MAX_EVENT_LOG = 16 << 20;
 
+  /**
+   * NV indexes of EK certificates (TCG EK Credential Profile 2.x §2.2.1.5): RSA 2048, ECC NIST
+   * P-256, and the high range's ECC NIST P-384 and RSA 3072. The first one present is attached.
+   */
+  static final int[] EK_CERT_INDEXES = {0x01c00002, 0x01c0000a, 0x01c00016, 0x01c0001c};
+
   private Gatherer() {}
 
   /** One quote's outputs. */
@@ -54,6 +60,7 @@ public final class Gatherer {
       if (s.akCertNvIndex() != 0) {
         att.put(VtpmAttachments.AK_CERT, tpm.nvRead((int) s.akCertNvIndex()));
       }
+      ekCertificate(tpm).ifPresent(c -> att.put(VtpmAttachments.EK_CERT, c));
     } catch (IOException e) {
       throw new AttestationException("vTPM " + s.device() + ": " + e.getMessage(), e);
     }
@@ -66,6 +73,23 @@ public final class Gatherer {
     }
     eventLog(s.eventLog()).ifPresent(l -> att.put(VtpmAttachments.EVENT_LOG, l));
     return new Evidence(TeeProvider.VTPM, q.quotes().get(0).attest(), att);
+  }
+
+  /**
+   * The EK certificate, if the TPM has one in a TCG index. Optional evidence: a TPM whose index is
+   * unreadable gives none, and a policy that pins EK roots then fails naming it.
+   */
+  static java.util.Optional<byte[]> ekCertificate(Tpm tpm) {
+    for (int index : EK_CERT_INDEXES) {
+      try {
+        if (tpm.nvSize(index) > 0) {
+          return java.util.Optional.of(tpm.nvRead(index));
+        }
+      } catch (IOException e) {
+        // not readable with an empty owner or index password: try the next
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** Opens the TPM, naming the missing device plainly. */

@@ -23,7 +23,7 @@ import java.util.TreeMap;
 final class QuoteEvaluation {
   /** Members of the {@code vtpm} section this provider evaluates. */
   static final Set<String> VTPM_RULES =
-      Set.of("pcrs", "nonce", "ak_roots", "ak_keys", "event_log_required");
+      Set.of("pcrs", "nonce", "ak_roots", "ak_keys", "ek_roots", "event_log_required");
 
   private static final HexFormat HEX = HexFormat.of();
 
@@ -264,12 +264,13 @@ final class QuoteEvaluation {
 
   private static final ContentCache<Replayed> REPLAYS = new ContentCache<>(64);
 
-  /** Evaluates the {@code vtpm} section (and the AK rules) of a usable policy. */
+  /** Evaluates the {@code vtpm} section (and the AK and EK rules) of a usable policy. */
   void policy(
       PolicyRules vtpm,
       PublicKey ak,
       Optional<X509Certificate> akCert,
       List<X509Certificate> chain,
+      Map<String, byte[]> attachments,
       Instant at,
       boolean boundByHardware) {
     ev.unknownRules(vtpm, VTPM_RULES);
@@ -288,6 +289,7 @@ final class QuoteEvaluation {
     }
     pcrs(vtpm);
     AkTrust.evaluate(ev, vtpm, ak, akCert, chain, at, boundByHardware);
+    AkTrust.endorsement(ev, vtpm, attachments, at);
     boolean required = vtpm.bool("event_log_required", false);
     if (required) {
       ev.check(
@@ -324,9 +326,35 @@ final class QuoteEvaluation {
               "the policy pins " + bank + " PCR " + e.getKey() + " but no quote covers it");
           continue;
         }
-        ev.allowList(rule, Optional.of(allowed), v, bank + " PCR " + e.getKey());
+        if (Integer.parseInt(String.valueOf(e.getKey())) == ai.cocos.tee.vtpm.ManifestPcr.PCR) {
+          manifest(rule, bank, allowed, v);
+        } else {
+          ev.allowList(rule, Optional.of(allowed), v, bank + " PCR " + e.getKey());
+        }
       }
     }
+  }
+
+  /** PCR16 holds the manifest the agent accepted ({@link ai.cocos.tee.vtpm.ManifestPcr}). */
+  private void manifest(String rule, String bank, List<String> allowed, byte[] found) {
+    String f = HEX.formatHex(found);
+    boolean ok = allowed.stream().anyMatch(a -> a.equalsIgnoreCase(f));
+    boolean none = MessageDigest.isEqual(found, new byte[found.length]);
+    ev.check(
+        rule,
+        ok,
+        Evaluation.listed(allowed),
+        f,
+        ok
+            ? bank + " PCR16 holds the expected computation manifest"
+            : bank
+                + " PCR16 is "
+                + Evaluation.shortHex(f)
+                + ", the policy expects "
+                + Evaluation.listed(allowed.stream().map(Evaluation::shortHex).toList())
+                + (none
+                    ? ": the VM holds no manifest (none was measured since boot)"
+                    : ": the VM holds another manifest than the one the policy was written for"));
   }
 
   /** The SPKI fingerprint claim. */

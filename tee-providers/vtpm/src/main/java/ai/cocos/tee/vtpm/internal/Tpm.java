@@ -13,10 +13,10 @@ import java.util.TreeMap;
 /**
  * The raw TPM 2.0 commands the vTPM provider needs to gather evidence, marshalled by hand (TPM 2.0
  * Library Part 3 rev 1.59: TPM2_CreatePrimary §24.1, TPM2_ReadPublic §12.4, TPM2_Quote §18.4,
- * TPM2_PCR_Read §22.4, TPM2_FlushContext §28.4, TPM2_NV_DefineSpace §31.3, TPM2_NV_ReadPublic
- * §31.6, TPM2_NV_Write §31.7, TPM2_NV_Read §31.13). Authorisation uses the password session
- * TPM_RS_PW with an empty password (Part 1 §19.8.4), which is what a guest's owner hierarchy and
- * attestation keys use.
+ * TPM2_PCR_Read §22.4, TPM2_PCR_Extend §22.2, TPM2_PCR_Reset §22.8, TPM2_GetCapability §30.2,
+ * TPM2_FlushContext §28.4, TPM2_NV_DefineSpace §31.3, TPM2_NV_ReadPublic §31.6, TPM2_NV_Write
+ * §31.7, TPM2_NV_Read §31.13). Authorisation uses the password session TPM_RS_PW with an empty
+ * password (Part 1 §19.8.4), which is what a guest's owner hierarchy and attestation keys use.
  *
  * <p>Not thread-safe: one instance per gathering.
  */
@@ -36,6 +36,11 @@ final class Tpm implements Closeable {
   static final int CC_READ_PUBLIC = 0x00000173;
   static final int CC_PCR_READ = 0x0000017E;
   static final int CC_PCR_EXTEND = 0x00000182;
+  static final int CC_PCR_RESET = 0x0000013D;
+  static final int CC_GET_CAPABILITY = 0x0000017A;
+
+  /** TPM_CAP_PCRS: the allocated PCR banks (Part 2 §6.12). */
+  static final int CAP_PCRS = 0x00000005;
 
   /** TPM_RH_OWNER: the storage (owner) hierarchy. */
   static final int RH_OWNER = 0x40000001;
@@ -220,6 +225,43 @@ final class Tpm implements Closeable {
       p.writeBytes(d.getValue());
     }
     call("TPM2_PCR_Extend", CC_PCR_EXTEND, new int[] {pcr}, true, p);
+  }
+
+  /**
+   * TPM2_PCR_Reset (Part 3 §22.8): sets one PCR to zero in every bank. The PC Client profile allows
+   * it for PCR16 (debug) and PCR23 (application) from any locality.
+   */
+  void pcrReset(int pcr) throws IOException {
+    call("TPM2_PCR_Reset", CC_PCR_RESET, new int[] {pcr}, true, new ByteArrayOutputStream());
+  }
+
+  /**
+   * TPM2_GetCapability(TPM_CAP_PCRS) (Part 3 §30.2): the PCRs each bank has allocated.
+   *
+   * @return bank (TPM_ALG_ID) to its allocated PCR indexes; banks with none are left out
+   */
+  Map<Integer, List<Integer>> allocatedPcrs() throws IOException {
+    ByteArrayOutputStream p = new ByteArrayOutputStream();
+    Marshal.u32(p, CAP_PCRS);
+    Marshal.u32(p, 0); // property: unused for TPM_CAP_PCRS
+    Marshal.u32(p, 1); // propertyCount
+    Response r = call("TPM2_GetCapability", CC_GET_CAPABILITY, new int[0], false, p);
+    try {
+      r.cursor.u8("moreData");
+      long cap = r.cursor.u32("capabilityData.capability");
+      if (cap != CAP_PCRS) {
+        throw new IOException("TPM2_GetCapability answered capability " + cap + ", asked PCRS");
+      }
+      Map<Integer, List<Integer>> out = new LinkedHashMap<>();
+      for (PcrSelection s : PcrSelection.readList(r.cursor)) {
+        if (!s.indexes().isEmpty()) {
+          out.put(s.hash(), s.indexes());
+        }
+      }
+      return out;
+    } catch (MalformedException e) {
+      throw new IOException("TPM2_GetCapability: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -104,7 +104,14 @@ public final class VtpmVerifier {
     if (ak.isEmpty()) {
       return; // already failed: nothing to anchor
     }
-    quotes.policy(section.get(), ak.get(), bundle.akCert(), bundle.chain(), request.at(), false);
+    quotes.policy(
+        section.get(),
+        ak.get(),
+        bundle.akCert(),
+        bundle.chain(),
+        evidence.attachments(),
+        request.at(),
+        false);
   }
 
   /** A key that signs quotes must be a restricted signing key that never left its TPM. */

@@ -28,7 +28,7 @@ class BundleMetadataTest {
     }
     assertEquals("ai.cocos.tee.vtpm", main.getValue("Bundle-SymbolicName"));
     String exports = main.getValue("Export-Package");
-    assertTrue(exports.startsWith("ai.cocos.tee.vtpm;version=\"1.0.0\""), exports);
+    assertTrue(exports.startsWith("ai.cocos.tee.vtpm;version=\"1.1.0\""), exports);
     assertTrue(!exports.contains("internal"), exports);
     String components = main.getValue("Service-Component");
     for (String c : List.of("VtpmComponent", "AzureSnpVtpmComponent", "AzureTdxVtpmComponent")) {
@@ -56,6 +56,14 @@ class BundleMetadataTest {
                 + "\"/>"),
         xml);
     assertTrue(xml.contains("<provide interface=\"" + TeeProvider.class.getName() + "\"/>"), xml);
+    // Only the plain vtpm component measures manifests: the Azure ones reach the same TPM.
+    assertEquals(
+        delegate == null,
+        xml.contains(
+            "<provide interface=\""
+                + ai.cocos.api.tee.RuntimeMeasurements.class.getName()
+                + "\"/>"),
+        xml);
     if (delegate != null) {
       assertTrue(
           xml.contains("cardinality=\"0..n\" policy=\"dynamic\"")

@@ -73,6 +73,88 @@ public final class Swtpm implements AutoCloseable {
     return new Swtpm(p, dir, sock);
   }
 
+  /**
+   * Manufactures a TPM state as a host does for a VM, then starts swtpm on it: {@code swtpm_setup
+   * --create-ek-cert} with the given PCR banks, the EK certificate signed by a local CA created in
+   * {@code dir/ca} ({@code swtpm_localca}'s root {@code swtpm-localca-rootca-cert.pem} and
+   * intermediate {@code issuercert.pem}). Missing tools fail under {@code CI}, skip otherwise.
+   *
+   * @param dir an empty folder
+   * @param banks PCR banks to allocate, e.g. {@code sha256,sha384}
+   * @return the running TPM
+   * @throws Exception if manufacturing or start fails
+   */
+  public static Swtpm manufactured(Path dir, String banks) throws Exception {
+    find();
+    String setup = tool("swtpm_setup");
+    String localca = tool("swtpm_localca");
+    Path ca = Files.createDirectories(dir.resolve("ca"));
+    Path state = Files.createDirectories(dir.resolve("state"));
+    Path caConf = dir.resolve("localca.conf");
+    Files.writeString(
+        caConf,
+        "statedir = "
+            + ca
+            + "\nsigningkey = "
+            + ca.resolve("signkey.pem")
+            + "\nissuercert = "
+            + ca.resolve("issuercert.pem")
+            + "\ncertserial = "
+            + ca.resolve("certserial")
+            + "\n");
+    Path options = dir.resolve("localca.options");
+    Files.writeString(
+        options, "--platform-manufacturer Cocos\n--platform-version 2.1\n--platform-model QEMU\n");
+    Path conf = dir.resolve("swtpm_setup.conf");
+    Files.writeString(
+        conf,
+        "create_certs_tool = "
+            + localca
+            + "\ncreate_certs_tool_config = "
+            + caConf
+            + "\ncreate_certs_tool_options = "
+            + options
+            + "\nactive_pcr_banks = "
+            + banks
+            + "\n");
+    Process p =
+        new ProcessBuilder(
+                setup,
+                "--tpm2",
+                "--tpmstate",
+                state.toString(),
+                "--create-ek-cert",
+                "--config",
+                conf.toString(),
+                "--pcr-banks",
+                banks,
+                "--overwrite")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("swtpm_setup.log").toFile())
+            .start();
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException(
+          "swtpm_setup failed: " + Files.readString(dir.resolve("swtpm_setup.log")));
+    }
+    return start(dir);
+  }
+
+  private static String tool(String name) {
+    for (String d : List.of("/usr/bin", "/usr/local/bin", "/bin")) {
+      File f = new File(d, name);
+      if (f.canExecute()) {
+        return f.getPath();
+      }
+    }
+    String msg = name + " is not installed (scripts/setup.d/36-vtpm-tools.sh installs it)";
+    if (System.getenv("CI") != null) {
+      fail(msg);
+    }
+    assumeTrue(false, msg);
+    return null;
+  }
+
   /** The socket file appears before swtpm listens: ready means a connection is accepted. */
   private static boolean accepts(Path sock) {
     if (!Files.exists(sock)) {

@@ -147,4 +147,17 @@ class OsgiWiringTest {
         after.failures().stream().anyMatch(f -> f.rule().equals("snp.provider")),
         after.failures()::toString);
   }
+
+  @Test
+  void onlyTheVtpmComponentMeasuresManifestsAndWithoutATpmItMeasuresNothing() throws Exception {
+    var refs = ctx.getServiceReferences(ai.cocos.api.tee.RuntimeMeasurements.class, null);
+    assertEquals(1, refs.size(), "one RuntimeMeasurements service");
+    var ref = refs.iterator().next();
+    assertEquals("vtpm", ref.getProperty(TeeProvider.PLATFORM_PROPERTY));
+    ai.cocos.api.tee.RuntimeMeasurements m = ctx.getService(ref);
+    assertTrue(
+        m.extend(ai.cocos.api.tee.RuntimeMeasurements.MANIFEST, new byte[] {1}).isEmpty(),
+        "no /dev/tpmrm0 here: nothing measured, nothing failed");
+    ctx.ungetService(ref);
+  }
 }
