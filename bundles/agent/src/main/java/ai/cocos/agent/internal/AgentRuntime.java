@@ -9,6 +9,7 @@ import ai.cocos.agent.State;
 import ai.cocos.api.computation.Manifest;
 import ai.cocos.api.plugin.PluginRegistry;
 import ai.cocos.api.runner.RunnerUnavailableException;
+import ai.cocos.api.tee.RuntimeMeasurements;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,6 +24,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -48,6 +51,7 @@ public final class AgentRuntime implements Agent {
   private final DiskSpace space;
   private final ScheduledThreadPoolExecutor executor;
   private final List<AgentListener> listeners = new CopyOnWriteArrayList<>();
+  private final ManifestMeasurement measurement = new ManifestMeasurement();
   private final Object lock = new Object();
   private Computation current;
   private boolean closed;
@@ -111,9 +115,35 @@ public final class AgentRuntime implements Agent {
     return workDir.toAbsolutePath().normalize();
   }
 
+  /**
+   * A service that measures accepted manifests (the vTPM provider) arrived.
+   *
+   * @param service the service
+   */
+  @Reference(
+      name = "measurements",
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      unbind = "removeMeasurements")
+  void addMeasurements(RuntimeMeasurements service) {
+    measurement.add(service);
+  }
+
+  void removeMeasurements(RuntimeMeasurements service) {
+    measurement.remove(service);
+  }
+
   @Override
   public ComputationService start(Manifest manifest) throws AgentException {
     Objects.requireNonNull(manifest, "manifest");
+    // The manifest measurement's events are delivered when the hold closes, after the lock.
+    EventBus bus = new EventBus(manifest.id(), clock, listeners);
+    try (EventBus.Hold held = bus.hold()) {
+      return startLocked(manifest, bus);
+    }
+  }
+
+  private ComputationService startLocked(Manifest manifest, EventBus bus) throws AgentException {
     synchronized (lock) {
       if (closed) {
         throw new AgentException(Kind.INTERNAL, "the agent is shutting down");
@@ -140,6 +170,8 @@ public final class AgentRuntime implements Agent {
                 + e.getMessage(),
             e);
       }
+      // Measured (PCR16) before the computation exists, hence before any upload can reach it.
+      measurement.measure(manifest, bus);
       current = Computation.create(manifest, settings, clock, space, runners, executor, listeners);
       LOG.log(Level.INFO, "computation " + manifest.id() + " started");
       return current;
