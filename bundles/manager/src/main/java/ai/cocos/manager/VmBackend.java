@@ -9,8 +9,8 @@ import java.util.Optional;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Starts agents for the manager: one implementation per way of running them (the built-in host
- * process backend; a QEMU confidential-VM backend later).
+ * Starts agents for the manager: one implementation per way of running them (host processes, or one
+ * QEMU confidential VM per CVM; {@code MANAGER_BACKEND} chooses).
  *
  * <h2>Contract</h2>
  *

@@ -6,8 +6,8 @@
  * ({@code certs/cert.pem}, {@code key.pem}, {@code ca.pem}) and environment ({@code
  * env/environment}), the time-to-live and the computation the agent will receive. A {@link
  * ai.cocos.manager.VmBackend} only turns that {@link ai.cocos.manager.VmLaunch} into a running
- * agent ({@link ai.cocos.manager.VmInstance}): the built-in backend starts the agent assembly as a
- * host process; a QEMU backend would boot a confidential VM sharing the two folders over 9P and
+ * agent ({@link ai.cocos.manager.VmInstance}): the process backend starts the agent assembly as a
+ * host process; the QEMU backend boots a confidential VM sharing the two folders over 9P and
  * forwarding the host port to the agent's.
  */
 @Version("1.0.0")

@@ -126,7 +126,8 @@ public @interface ManagerConfig {
   boolean stopAgentsOnShutdown() default false;
 
   /**
-   * How long an agent may take to end after SIGTERM before it is killed.
+   * How long an agent may take to end when its VM is removed ({@code MANAGER_STOP_GRACE_MILLIS}):
+   * the process backend sends SIGTERM, the QEMU backend an ACPI power-down, then ends it forcibly.
    *
    * @return milliseconds (CocosAI: 30 s)
    */

@@ -22,7 +22,10 @@ import java.util.Optional;
  *   <li>(step 10) {@code -qmp unix:<vm>/qmp.sock,server=on,wait=off} instead of {@code -monitor
  *       pty}: the backend watches and stops the VM over QMP; {@code -serial file:<vm>/console.log}:
  *       the guest's console (ttyS0), whose last lines an unexpected end reports; {@code
- *       -no-reboot}: a guest reboot ends the VM instead of starting a second agent.
+ *       -no-reboot}: a guest reboot ends the VM instead of starting a second agent; {@code -sandbox
+ *       on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny} (unless {@code
+ *       MANAGER_QEMU_SANDBOX=false}): a guest that takes over QEMU cannot start programs or gain
+ *       privileges.
  *   <li>(steps 11, 12) the two 9P shares are {@code readonly=on}: the guest reads its certificates
  *       and environment and never writes into the manager's folder.
  *   <li>(after step 12, not on SEV-SNP) a vTPM through the VM's swtpm: {@code -chardev
@@ -36,6 +39,10 @@ import java.util.Optional;
 final class QemuCommand {
   /** Kernel-command-line parameter carrying {@code CreateReq.aa_kbs_params} (CocosAI §5.1). */
   static final String AA_KBC_PARAMS = "agent.aa_kbc_params=";
+
+  /** QEMU's seccomp sandbox: no programs, no privileges, no obsolete or scheduling calls. */
+  static final String SANDBOX =
+      "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
 
   private QemuCommand() {}
 
@@ -250,6 +257,9 @@ final class QemuCommand {
     // "file:" takes the rest of the argument verbatim as the path.
     add(a, "-serial", "file:" + f.console());
     a.add("-no-reboot");
+    if (c.sandbox()) {
+      add(a, "-sandbox", SANDBOX);
+    }
     // 11, 12. The certificates and the environment over 9P, read-only.
     add(
         a,

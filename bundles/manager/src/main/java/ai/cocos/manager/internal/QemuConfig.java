@@ -419,6 +419,16 @@ public @interface QemuConfig {
   boolean vtpm() default true;
 
   /**
+   * Whether QEMU runs under its seccomp sandbox ({@code MANAGER_QEMU_SANDBOX}; not in CocosAI):
+   * {@code -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny}, so a
+   * guest that takes over QEMU cannot start programs, gain privileges or use obsolete system calls.
+   *
+   * @return {@code true} for the sandbox
+   */
+  @AttributeDefinition(description = "QEMU seccomp sandbox")
+  boolean sandbox() default true;
+
+  /**
    * The swtpm binary ({@code MANAGER_QEMU_SWTPM_PATH}; not in CocosAI).
    *
    * @return a path, or a name looked up on {@code PATH}

@@ -477,7 +477,7 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
       }
       QemuVm vm = new QemuVm(launch.cvmId(), qemu.toHandle(), qemu, swtpm, f, h.kvm());
       try {
-        vm.connectQmp(Duration.ofMillis(config.startTimeoutMillis()), qemu);
+        vm.connectQmp(Duration.ofMillis(config.startTimeoutMillis()));
         Object status = vm.qmp.execute("query-status", Map.of());
         String state = status instanceof Map<?, ?> m ? String.valueOf(m.get("status")) : "";
         if (!state.equals("running")) {
@@ -743,21 +743,22 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
   public Optional<VmInstance> reattach(VmLaunch launch, Map<String, String> state) {
     QemuFiles f = new QemuFiles(launch.vmDir().toAbsolutePath());
     Optional<ProcRef> swtpm = ProcRef.recorded(state, "swtpm");
-    Optional<ProcRef> qemu = ProcRef.recorded(state, "qemu");
+    Optional<ProcessHandle> qemu = ProcRef.recorded(state, "qemu").flatMap(ProcRef::live);
     if (qemu.isEmpty()) {
+      // QEMU ended while the manager was down (or its PID is another program's now).
       swtpm.ifPresent(s -> s.end(Duration.ofSeconds(2)));
       return Optional.empty();
     }
     QemuVm vm =
         new QemuVm(
             launch.cvmId(),
-            qemu.get().handle(),
+            qemu.get(),
             null,
             swtpm.orElse(null),
             f,
             "kvm".equals(state.get("accel")));
     try {
-      vm.connectQmp(REATTACH_QMP_WAIT, null);
+      vm.connectQmp(REATTACH_QMP_WAIT);
     } catch (IOException e) {
       LOG.log(
           Level.WARNING,
@@ -886,10 +887,6 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
       return live().isPresent();
     }
 
-    ProcessHandle handle() {
-      return live().orElseThrow();
-    }
-
     /** Waits for the process to end by itself, then SIGTERM, then SIGKILL. */
     void end(Duration wait) {
       Optional<ProcessHandle> h = live();
@@ -960,7 +957,7 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
       ended.whenCompleteAsync((x, t) -> ended(), QemuVmBackend::daemon);
     }
 
-    void connectQmp(Duration timeout, Process starting) throws IOException {
+    void connectQmp(Duration timeout) throws IOException {
       long deadline = System.nanoTime() + timeout.toNanos();
       IOException last = null;
       while (System.nanoTime() < deadline) {

@@ -48,7 +48,7 @@ import java.util.stream.Stream;
  * STATE/vms/ID/              0700
  *   certs/cert.pem key.pem ca.pem   0600, CreateReq's client cert, client key, server CA (possibly empty)
  *   env/environment          0600, the agent's environment as KEY=VALUE lines
- *   ...                      the backend's files (process: agent.log, work/, tmp/)
+ *   ...                      the backend's files (process: agent.log, work/, tmp/; QEMU: see QemuFiles)
  * </pre>
  *
  * <p>CocosAI writes {@code environment} with mode 0644; here it is 0600, as it may hold cloud

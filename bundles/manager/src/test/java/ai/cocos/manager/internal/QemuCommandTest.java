@@ -68,6 +68,7 @@ class QemuCommandTest {
         "-qmp unix:" + VM + "/qmp.sock,server=on,wait=off",
         "-serial file:" + VM + "/console.log",
         "-no-reboot",
+        "-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
         // 11, 12. 9P shares (ours: read-only)
         "-fsdev local,id=cert_fs,path=" + VM + "/certs,security_model=mapped,readonly=on",
         "-device virtio-9p-pci,fsdev=cert_fs,mount_tag=certs_share",
@@ -207,6 +208,7 @@ class QemuCommandTest {
     m.put("virtioNetPciRomfile", "/usr/share/qemu/efi-virtio.rom");
     m.put("noGraphic", false);
     m.put("vtpm", false);
+    m.put("sandbox", false);
     m.put("kernelCmdline", "ignored: the host values carry the command line");
     List<String> l =
         lines(
@@ -231,6 +233,7 @@ class QemuCommandTest {
     assertTrue(l.contains("-append console=ttyS0 eos=1"));
     assertFalse(l.contains("-nographic"));
     assertFalse(l.stream().anyMatch(x -> x.startsWith("-tpmdev")), "vTPM switched off");
+    assertFalse(l.stream().anyMatch(x -> x.startsWith("-sandbox")), "sandbox switched off");
   }
 
   @Test
