@@ -46,6 +46,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ComputationsCommand.class,
       CreateVmCommand.class,
       RemoveVmCommand.class,
+      CvmInfoCommand.class,
       AlgoCommand.class,
       DataCommand.class,
       ResultCommand.class,
@@ -56,7 +57,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     },
     footerHeading = "%n",
     footer = {
-      "Environment, manager (computations, create-vm, remove-vm):",
+      "Environment, manager (computations, create-vm, remove-vm, cvm-info):",
       "  MANAGER_GRPC_URL              HOST:PORT (default localhost:7001)",
       "  MANAGER_GRPC_TIMEOUT          deadline of each call (default 60s)",
       "  MANAGER_GRPC_SERVER_CA_CERTS  TLS, trusting these CA certificates (PEM)",
