@@ -60,7 +60,13 @@ abstract class AgentCommand extends LocalCommand {
     key = LocalFiles.readPrivateKey(keyFile, keyFile.toString()).getPrivate();
 
     GrpcClient.Settings settings =
-        GrpcClient.Settings.from(GrpcClient.Server.AGENT, Main.env(spec), override, "--agent");
+        GrpcClient.Settings.from(GrpcClient.Server.AGENT, Main.env(spec), override, "--agent")
+            .attested(
+                connection.attestedTls,
+                connection.attestationPolicy,
+                manifest,
+                manifestFile,
+                err());
     if (connection.verbose) {
       err().println(settings.describe());
     }

@@ -33,6 +33,25 @@ final class AgentOptions {
   boolean quiet;
 
   @Option(
+      names = "--attested-tls",
+      order = ORDER + 4,
+      description =
+          "Attested TLS: verify the agent's TEE evidence (bound to a fresh nonce, its TLS key and"
+              + " the manifest) in every TLS handshake, before anything is sent (default:"
+              + " $AGENT_GRPC_ATTESTED_TLS; always on when the manifest says attested_tls: true).")
+  boolean attestedTls;
+
+  @Option(
+      names = "--attestation-policy",
+      order = ORDER + 5,
+      paramLabel = "FILE",
+      description =
+          "The attestation policy the agent's evidence must satisfy under attested TLS: it pins"
+              + " the image measurement (default: $AGENT_GRPC_ATTESTATION_POLICY; no default"
+              + " otherwise).")
+  Path attestationPolicy;
+
+  @Option(
       names = {"-v", "--verbose"},
       order = ORDER + 3,
       description =

@@ -1,5 +1,9 @@
 package ai.cocos.cli;
 
+import ai.cocos.api.computation.Manifest;
+import ai.cocos.atls.AtlsRefusedException;
+import ai.cocos.atls.AtlsTrustManager;
+import ai.cocos.atls.netty.AtlsSslContext;
 import ai.cocos.crypto.CertificateFormatException;
 import ai.cocos.crypto.Certificates;
 import ai.cocos.crypto.KeyFormatException;
@@ -20,12 +24,14 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.AbstractStub;
+import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PrivateKey;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
@@ -47,10 +53,14 @@ import javax.net.ssl.SSLException;
  *   <li>{@code PREFIX_TIMEOUT}: the deadline of each unary call, a Go duration (default 60s);
  *   <li>{@code PREFIX_SERVER_CA_CERTS}: TLS, trusting the CA certificates in this PEM file;
  *   <li>{@code PREFIX_CLIENT_CERT} and {@code PREFIX_CLIENT_KEY}: mutual TLS with this certificate
- *       (chain, PEM) and its private key.
+ *       (chain, PEM) and its private key;
+ *   <li>for the agent, {@code AGENT_GRPC_ATTESTED_TLS}, {@code AGENT_GRPC_ATTESTATION_POLICY} and
+ *       {@code AGENT_GRPC_ATTESTATION_MANIFEST}: attested TLS ({@link AttestedTlsSettings}), where
+ *       every connection sends a fresh nonce and the agent's TEE evidence is verified during the
+ *       handshake, before anything is sent.
  * </ul>
  *
- * <p>Without either TLS variable the channel is plaintext. The channel runs on an event loop of its
+ * <p>Without any TLS variable the channel is plaintext. The channel runs on an event loop of its
  * own that {@link #close()} ends: gRPC's shared one outlives the call, and the JVM's exit waits
  * about 300 ms for a thread still inside a native call (its selector).
  */
@@ -114,6 +124,7 @@ final class GrpcClient implements AutoCloseable {
    * @param serverCa the CA certificates to trust (TLS), if set
    * @param clientCert the client's certificate chain (mutual TLS), if set
    * @param clientKey the client certificate's private key, if set
+   * @param attested attested TLS (the agent only)
    */
   record Settings(
       Server server,
@@ -123,7 +134,8 @@ final class GrpcClient implements AutoCloseable {
       String timeoutSource,
       Optional<Path> serverCa,
       Optional<Path> clientCert,
-      Optional<Path> clientKey) {
+      Optional<Path> clientKey,
+      AttestedTlsSettings attested) {
 
     /**
      * Reads the settings.
@@ -182,20 +194,57 @@ final class GrpcClient implements AutoCloseable {
                 + unset
                 + " is not: mutual TLS needs the client certificate and its private key");
       }
-      return new Settings(server, target, targetSource, timeout, timeoutSource, ca, cert, key);
+      AttestedTlsSettings attested =
+          server.equals(Server.AGENT)
+              ? AttestedTlsSettings.fromEnv(env)
+              : AttestedTlsSettings.off(env);
+      return new Settings(
+          server, target, targetSource, timeout, timeoutSource, ca, cert, key, attested);
     }
 
-    /** Whether the channel uses TLS. */
+    /**
+     * Adds what a command signing for a manifest knows about attested TLS: on with {@code
+     * --attested-tls} or when the manifest says {@code attested_tls: true}, the policy from {@code
+     * --attestation-policy}, and the manifest as the one the agent must hold.
+     *
+     * @param flag {@code --attested-tls}
+     * @param policy {@code --attestation-policy}, or {@code null}
+     * @param manifest the manifest the command signs for
+     * @param manifestFile its file
+     * @param notices where notices go (emulated evidence)
+     * @return the settings
+     * @throws Failure if {@code AGENT_GRPC_ATTESTATION_MANIFEST} names another manifest
+     */
+    Settings attested(
+        boolean flag, Path policy, Manifest manifest, Path manifestFile, PrintWriter notices)
+        throws Failure {
+      return new Settings(
+          server,
+          target,
+          targetSource,
+          timeout,
+          timeoutSource,
+          serverCa,
+          clientCert,
+          clientKey,
+          attested.with(flag, policy, manifest, manifestFile, notices));
+    }
+
+    /** Whether the channel uses TLS (attested TLS included). */
     boolean tls() {
-      return serverCa.isPresent() || clientCert.isPresent();
+      return serverCa.isPresent() || clientCert.isPresent() || attested.wanted();
     }
 
     /**
      * The connection's security as CocosAI's CLI labels it.
      *
-     * @return {@code without TLS}, {@code with TLS} or {@code with mTLS}
+     * @return {@code without TLS}, {@code with TLS}, {@code with mTLS}, {@code with aTLS} or {@code
+     *     with maTLS} (attested TLS with a client certificate)
      */
     String security() {
+      if (attested.wanted()) {
+        return clientCert.isPresent() ? "with maTLS" : "with aTLS";
+      }
       if (clientCert.isPresent()) {
         return "with mTLS";
       }
@@ -218,6 +267,15 @@ final class GrpcClient implements AutoCloseable {
         b.append(" (plaintext; set ")
             .append(server.variable("SERVER_CA_CERTS"))
             .append(" for TLS)");
+      } else if (attested.wanted()) {
+        b.append(" (").append(attested.describe());
+        clientCert.ifPresent(c -> b.append(", client certificate ").append(c));
+        serverCa.ifPresent(
+            c ->
+                b.append("; ")
+                    .append(server.variable("SERVER_CA_CERTS"))
+                    .append(" is not used: the agent's certificate is made per connection"));
+        b.append(')');
       } else {
         b.append(" (trusting ")
             .append(
@@ -269,7 +327,10 @@ final class GrpcClient implements AutoCloseable {
    * @throws Failure if a TLS file cannot be read or does not hold what it should
    */
   static GrpcClient open(Settings settings) throws Failure {
-    SslContext tls = settings.tls() ? tlsContext(settings) : null;
+    SslContext tls =
+        settings.attested().wanted()
+            ? attestedContext(settings)
+            : settings.tls() ? tlsContext(settings) : null;
     // Plain NIO also spares loading Netty's native epoll library for a few calls.
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
@@ -290,6 +351,55 @@ final class GrpcClient implements AutoCloseable {
     return new GrpcClient(settings, group, builder.build());
   }
 
+  /**
+   * Attested TLS: every connection (a reconnect too) sends a fresh nonce and is verified in its
+   * handshake by the trust manager; the client certificate, if set, makes it mutual.
+   */
+  private static SslContext attestedContext(Settings s) throws Failure {
+    AtlsTrustManager trust = s.attested().trustManager();
+    SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    PrivateKey key = null;
+    List<X509Certificate> chain = null;
+    if (s.clientCert().isPresent()) {
+      ClientIdentity id = clientIdentity(s);
+      key = id.key();
+      chain = id.chain();
+    }
+    try {
+      return AtlsSslContext.forClient(trust, provider, key, chain);
+    } catch (SSLException | RuntimeException e) {
+      throw new Failure(
+          "cannot set up attested TLS for the " + s.server().name() + ": " + rootMessage(e));
+    }
+  }
+
+  /** A client certificate chain and its key, checked to belong together. */
+  private record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {}
+
+  private static ClientIdentity clientIdentity(Settings s) throws Failure {
+    String certVariable = s.server().variable("CLIENT_CERT");
+    String keyVariable = s.server().variable("CLIENT_KEY");
+    List<X509Certificate> chain = certificates(certVariable, s.clientCert().get());
+    Path keyFile = s.clientKey().orElseThrow();
+    String what = keyVariable + "=" + keyFile;
+    KeyPair key = LocalFiles.readPrivateKey(keyFile, what);
+    try {
+      byte[] probe = "cocos-cli key check".getBytes(StandardCharsets.US_ASCII);
+      if (!Signatures.verify(
+          chain.get(0).getPublicKey(), probe, Signatures.sign(key.getPrivate(), probe))) {
+        throw new Failure(
+            what
+                + ": not the private key of the certificate in "
+                + certVariable
+                + "="
+                + s.clientCert().get());
+      }
+    } catch (KeyFormatException e) {
+      throw new Failure(what + ": " + e.getMessage());
+    }
+    return new ClientIdentity(key.getPrivate(), chain);
+  }
+
   private static SslContext tlsContext(Settings s) throws Failure {
     // BoringSSL (netty-tcnative, inside grpc-netty-shaded) encrypts with AES-NI and PCLMUL at
     // gigabytes per second; the JDK's AES-GCM needs the C2 compiler for that, which this
@@ -301,27 +411,8 @@ final class GrpcClient implements AutoCloseable {
       b.trustManager(certificates(s.server().variable("SERVER_CA_CERTS"), s.serverCa().get()));
     }
     if (s.clientCert().isPresent()) {
-      String certVariable = s.server().variable("CLIENT_CERT");
-      String keyVariable = s.server().variable("CLIENT_KEY");
-      List<X509Certificate> chain = certificates(certVariable, s.clientCert().get());
-      Path keyFile = s.clientKey().orElseThrow();
-      String what = keyVariable + "=" + keyFile;
-      KeyPair key = LocalFiles.readPrivateKey(keyFile, what);
-      try {
-        byte[] probe = "cocos-cli key check".getBytes(StandardCharsets.US_ASCII);
-        if (!Signatures.verify(
-            chain.get(0).getPublicKey(), probe, Signatures.sign(key.getPrivate(), probe))) {
-          throw new Failure(
-              what
-                  + ": not the private key of the certificate in "
-                  + certVariable
-                  + "="
-                  + s.clientCert().get());
-        }
-      } catch (KeyFormatException e) {
-        throw new Failure(what + ": " + e.getMessage());
-      }
-      b.keyManager(key.getPrivate(), chain);
+      ClientIdentity id = clientIdentity(s);
+      b.keyManager(id.key(), id.chain());
     }
     try {
       return b.build();
@@ -380,6 +471,18 @@ final class GrpcClient implements AutoCloseable {
             + ")";
     switch (status.getCode()) {
       case UNAVAILABLE:
+        for (Throwable t = status.getCause(); t != null; t = next(t)) {
+          if (t instanceof AtlsRefusedException refused) {
+            StringBuilder b =
+                new StringBuilder(AtlsRefusedException.PREFIX)
+                    .append(at)
+                    .append(" is not trusted, nothing was sent to it:");
+            for (String reason : refused.reasons()) {
+              b.append(System.lineSeparator()).append("  - ").append(reason);
+            }
+            return Optional.of(b.toString());
+          }
+        }
         for (Throwable t = status.getCause(); t != null; t = next(t)) {
           if (t instanceof ConnectException) {
             return Optional.of(
@@ -476,6 +579,32 @@ final class GrpcClient implements AutoCloseable {
       return "its certificate is not issued for "
           + settings.target().host()
           + "; use an address it names, or issue it for this one ("
+          + message
+          + ")";
+    }
+    // An agent serving attested TLS answers a handshake it cannot make a certificate for (no
+    // nonce, or no evidence) with handshake_failure (JDK) or internal_error (BoringSSL).
+    boolean noCertificate =
+        lower.contains("handshake_failure")
+            || lower.contains("handshake failure")
+            || lower.contains("alert_internal_error")
+            || lower.contains("internal_error");
+    if (settings.attested().wanted() && noCertificate) {
+      return "the "
+          + server.name()
+          + " could not answer with attested TLS; if it serves attested TLS, it cannot gather"
+          + " evidence now (see its log) ("
+          + message
+          + ")";
+    }
+    if (!settings.attested().wanted() && noCertificate) {
+      return "the "
+          + server.name()
+          + " refused the handshake; if its manifest says attested_tls: true, set "
+          + AttestedTlsSettings.ATTESTED_TLS
+          + "=true and "
+          + AttestedTlsSettings.POLICY
+          + " ("
           + message
           + ")";
     }
