@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,10 +36,20 @@ import picocli.CommandLine.Parameters;
           + " vtpm.nonce when you validate fresh evidence. Review the policy before use.",
       "",
       "SEV-SNP and vTPM evidence must verify cryptographically first (at --at), so nothing"
-          + " unproven is pinned; TDX quotes are pinned as read: validate them too."
+          + " unproven is pinned; TDX quotes are pinned as read: validate them too.",
+      "",
+      "vtpm policies can also pin the PCRs the EOS build recorded (--eos-measurements) and the"
+          + " computation manifest the agent measures into PCR16 (--manifest): PCR16 ="
+          + " SHA-256(32 zero bytes || SHA3-256(canonical manifest)) in the sha256 bank,"
+          + " SHA-384(48 zero bytes || SHA3-384(...)) in the sha384 bank. Without --from, give the"
+          + " attestation key's fingerprint with --ak-key."
     },
-    footerHeading = "%nExample:%n",
-    footer = {"  cocos-cli attestation policy create snp --from evidence.json -o policy.json"},
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  cocos-cli attestation policy create snp --from evidence.json -o policy.json",
+      "  cocos-cli attestation policy create vtpm --from vtpm.json --manifest manifest.json \\",
+      "      --eos-measurements eos/target/eos/eos-measurements.json -o policy.json"
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:the policy was written",
@@ -54,10 +65,43 @@ final class AttestationPolicyCreateCommand extends LocalCommand {
 
   @Option(
       names = "--from",
-      required = true,
       paramLabel = "EVIDENCE",
-      description = "The evidence: a cocos-evidence file, or a raw report/quote of PLATFORM.")
+      description =
+          "The evidence: a cocos-evidence file, or a raw report/quote of PLATFORM. Required,"
+              + " except for vtpm with --eos-measurements or --manifest.")
   Path from;
+
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description =
+          "vtpm: pin PCR16 to this computation manifest (the agent measures each manifest it"
+              + " accepts into PCR16).")
+  Path manifest;
+
+  @Option(
+      names = "--eos-measurements",
+      paramLabel = "FILE",
+      description =
+          "vtpm: pin the PCRs the EOS image build recorded (eos-measurements.json: {\"pcrs\":"
+              + " {\"sha256\": {\"0\": \"<hex>\", ...}}}); they replace the evidence's values.")
+  Path eosMeasurements;
+
+  @Option(
+      names = "--bank",
+      paramLabel = "BANK",
+      description =
+          "vtpm: a PCR bank to pin (sha256, sha384; repeatable; default: the evidence's, else"
+              + " sha256). The agent must quote every bank pinned.")
+  List<String> banks = new ArrayList<>();
+
+  @Option(
+      names = "--ak-key",
+      paramLabel = "SHA256",
+      description =
+          "vtpm: pin this attestation key (SHA-256 of its SubjectPublicKeyInfo, as 'validate'"
+              + " shows in vtpm.ak.sha256); repeatable.")
+  List<String> akKeys = new ArrayList<>();
 
   @Option(
       names = "--certs",
@@ -111,6 +155,19 @@ final class AttestationPolicyCreateCommand extends LocalCommand {
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }
+    boolean vtpmExtras =
+        manifest != null || eosMeasurements != null || !banks.isEmpty() || !akKeys.isEmpty();
+    if (vtpmExtras && !TeeProvider.VTPM.equals(platform)) {
+      throw usage("--manifest, --eos-measurements, --bank and --ak-key are for vtpm policies");
+    }
+    if (from == null && !(manifest != null || eosMeasurements != null)) {
+      throw usage(
+          "--from EVIDENCE is required (a vtpm policy can come from --eos-measurements or"
+              + " --manifest instead)");
+    }
+    if (TeeProvider.VTPM.equals(platform) && (from == null || vtpmExtras)) {
+      return write(vtpm(when));
+    }
     Evidence evidence = AttestationInput.read(from, platform, certs, attach).evidence();
     if (!platform.equals(evidence.platform())) {
       throw new Failure(
@@ -143,11 +200,54 @@ final class AttestationPolicyCreateCommand extends LocalCommand {
     } catch (AttestationException | IllegalArgumentException e) {
       throw new Failure("cannot write a policy from " + from + ": " + e.getMessage());
     }
+    return write(policy);
+  }
+
+  /** The vtpm policy from the evidence (if any), the EOS measurements, the manifest, AK keys. */
+  private Policy vtpm(Instant when) throws Failure {
+    Optional<Policy> template = Optional.empty();
+    if (from != null) {
+      Evidence evidence = AttestationInput.read(from, platform, certs, attach).evidence();
+      if (!TeeProvider.VTPM.equals(evidence.platform())) {
+        throw new Failure(
+            from
+                + " holds "
+                + evidence.platform()
+                + " evidence, not vtpm: a vtpm policy is"
+                + " written from vtpm evidence");
+      }
+      try {
+        template =
+            Optional.of(
+                VtpmPolicyTemplates.fromEvidence(
+                    evidence,
+                    when,
+                    banks.stream().map(b -> b.toLowerCase(java.util.Locale.ROOT)).toList()));
+      } catch (IllegalArgumentException e) {
+        throw new Failure("cannot write a policy from " + from + ": " + e.getMessage());
+      }
+    }
+    Optional<AttestationVtpmPolicy.Eos> eos =
+        eosMeasurements == null
+            ? Optional.empty()
+            : Optional.of(AttestationVtpmPolicy.readEos(eosMeasurements));
+    Optional<ai.cocos.api.computation.Manifest> m =
+        manifest == null ? Optional.empty() : Optional.of(ManifestFiles.read(manifest));
+    Policy p = AttestationVtpmPolicy.build(template, eos, m, banks, akKeys, err());
+    err().flush();
+    return p;
+  }
+
+  private int write(Policy policy) throws Failure {
     String text;
     try {
       text = PolicyDocument.standard().write(policy);
     } catch (PolicyException e) {
-      throw new Failure("the policy written from " + from + " is invalid: " + e.getMessage());
+      throw new Failure(
+          "the policy written from "
+              + (from != null ? from : "the given files")
+              + " is invalid: "
+              + e.getMessage());
     }
     if (output == null) {
       out().print(text);

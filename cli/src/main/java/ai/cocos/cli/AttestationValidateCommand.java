@@ -46,6 +46,7 @@ import picocli.CommandLine.Parameters;
     footerHeading = "%nExamples:%n",
     footer = {
       "  cocos-cli attestation validate evidence.json --policy policy.json",
+      "  cocos-cli attestation validate vtpm.json --policy policy.json --nonce $NONCE",
       "  cocos-cli attestation validate report.bin --platform snp --certs vcek.der \\",
       "      --policy policy.json --at 2025-01-01T00:00:00Z --offline --json"
     },
@@ -112,6 +113,15 @@ final class AttestationValidateCommand extends LocalCommand {
               + " $COCOS_COLLATERAL_CACHE, else ~/.cache/cocos/collateral).")
   Path collateral;
 
+  @Option(
+      names = "--nonce",
+      paramLabel = "HEX",
+      description =
+          "The nonce you sent with 'attestation get' (hex): the quote must carry it (vtpm.nonce),"
+              + " or for SEV-SNP and TDX the report data (report_data, zero-padded to 64 bytes)."
+              + " Without it, or a pin in the policy, evidence may be a replay.")
+  String nonce;
+
   @Option(names = "--json", description = "Print the verdict as one JSON object.")
   boolean json;
 
@@ -131,6 +141,9 @@ final class AttestationValidateCommand extends LocalCommand {
       throw usage(e.getMessage());
     }
     Policy policy = readPolicy(policyFile);
+    if (nonce != null) {
+      policy = withNonce(policy, nonce);
+    }
     AttestationInput.Input input = AttestationInput.read(evidenceFile, platform, certs, attach);
     Evidence evidence = input.evidence();
     String verifyAs = platform != null ? platform : evidence.platform();
@@ -168,6 +181,42 @@ final class AttestationValidateCommand extends LocalCommand {
             "--at: '" + at + "' is not an ISO-8601 time such as 2025-01-01T00:00:00Z");
       }
     }
+  }
+
+  /**
+   * The policy with the request's nonce pinned: {@code vtpm.nonce} for vTPM platforms, {@code
+   * report_data} for the others. A policy that pins another value already is an error, not
+   * overridden.
+   */
+  @SuppressWarnings("unchecked")
+  private Policy withNonce(Policy policy, String hex) throws Failure {
+    String h = hex.toLowerCase(java.util.Locale.ROOT);
+    h = h.startsWith("0x") ? h.substring(2) : h;
+    if (h.isEmpty() || h.length() % 2 != 0 || h.length() > 128 || !h.matches("[0-9a-f]+")) {
+      throw usage("--nonce: '" + hex + "' is not 1 to 64 bytes of hex");
+    }
+    Map<String, Object> rules = new LinkedHashMap<>(policy.rules());
+    boolean vtpm =
+        policy.platform().equals(TeeProvider.VTPM) || policy.platform().endsWith("-vtpm");
+    String where = vtpm ? "vtpm.nonce" : "report_data";
+    Object had;
+    if (vtpm) {
+      Map<String, Object> section =
+          new LinkedHashMap<>((Map<String, Object>) rules.getOrDefault("vtpm", Map.of()));
+      had = section.put("nonce", h);
+      rules.put("vtpm", section);
+    } else {
+      had = rules.put("report_data", h);
+    }
+    if (had != null && !String.valueOf(had).equalsIgnoreCase(h)) {
+      throw new Failure(policyFile + " pins " + where + " " + had + " already; --nonce gives " + h);
+    }
+    Policy p = new Policy(policy.platform(), rules);
+    var problems = PolicyDocument.standard().validate(p);
+    if (!problems.isEmpty()) {
+      throw new Failure("--nonce: " + problems.get(0).text());
+    }
+    return p;
   }
 
   static Policy readPolicy(Path file) throws Failure {

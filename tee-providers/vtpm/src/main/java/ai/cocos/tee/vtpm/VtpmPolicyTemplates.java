@@ -39,8 +39,25 @@ public final class VtpmPolicyTemplates {
    *     message says why)
    */
   public static Policy fromEvidence(Evidence evidence, Instant at) {
+    return fromEvidence(evidence, at, java.util.List.of());
+  }
+
+  /**
+   * The policy pinning what the evidence measured in the given PCR banks ({@code vtpm} evidence;
+   * the Azure forms have one bank).
+   *
+   * @param evidence evidence of platform {@code vtpm}, {@code azure-snp-vtpm} or {@code
+   *     azure-tdx-vtpm}
+   * @param at the time at which an AK certificate chain is checked
+   * @param banks the banks to pin ({@code sha256}, ...), each quoted by the evidence; empty: the
+   *     SHA-256 quote, else the first
+   * @return the policy
+   * @throws IllegalArgumentException if the evidence is malformed, does not verify, or quotes no
+   *     PCR of a bank asked for
+   */
+  public static Policy fromEvidence(Evidence evidence, Instant at, java.util.List<String> banks) {
     return switch (evidence.platform()) {
-      case TeeProvider.VTPM -> Templates.vtpm(evidence, at);
+      case TeeProvider.VTPM -> Templates.vtpm(evidence, at, banks);
       case AzureVtpmProvider.AZURE_SNP_VTPM, AzureVtpmProvider.AZURE_TDX_VTPM ->
           Templates.azure(evidence);
       default ->

@@ -127,6 +127,15 @@ class ManifestPcrTest {
     assertEquals(expected("sha256", A), HEX.formatHex(ManifestPcr.expected("sha256", A)));
 
     Evidence e = p.gather(new EvidenceRequest(new byte[0], NONCE));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> both =
+        (Map<String, Object>)
+            ((Map<String, Object>)
+                    VtpmPolicyTemplates.fromEvidence(e, Instant.now(), List.of("sha256", "sha384"))
+                        .rules()
+                        .get("vtpm"))
+                .get("pcrs");
+    assertEquals(Set.of("sha256", "sha384"), both.keySet(), "both quoted banks pinned");
     Verdict ok = verify(p, e, policy(e, A, Map.of()));
     assertPassed(ok);
     assertEquals(
@@ -196,6 +205,14 @@ class ManifestPcrTest {
       RuntimeMeasurement m = p.extend(RuntimeMeasurements.MANIFEST, A).orElseThrow();
       assertEquals(Set.of("sha256"), m.digests().keySet());
       assertEquals(expected("sha256", A), m.values().get("sha256"));
+      // A policy cannot pin a bank the evidence does not quote.
+      Evidence e = p.gather(new EvidenceRequest(new byte[0], NONCE));
+      IllegalArgumentException none =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> VtpmPolicyTemplates.fromEvidence(e, Instant.now(), List.of("sha384")));
+      assertTrue(
+          none.getMessage().startsWith("the evidence quotes no sha384 PCRs"), none.getMessage());
     }
   }
 

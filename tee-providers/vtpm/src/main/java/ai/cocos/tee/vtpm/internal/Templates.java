@@ -36,9 +36,10 @@ public final class Templates {
    *
    * @param evidence the evidence
    * @param at the time for the AK certificate chain
+   * @param banks the banks to pin, each quoted; empty for the preferred quote's
    * @return the policy
    */
-  public static Policy vtpm(Evidence evidence, Instant at) {
+  public static Policy vtpm(Evidence evidence, Instant at, List<String> banks) {
     QuoteBundle b;
     Optional<TpmtPublic> akPublic = Optional.empty();
     PublicKey ak;
@@ -63,7 +64,15 @@ public final class Templates {
     q.eventLog(b.eventLog());
     refuseFailures(ev);
     Map<String, Object> vtpm = new LinkedHashMap<>();
-    vtpm.put("pcrs", pcrs(preferred(b.quotes()), ev));
+    if (banks.isEmpty()) {
+      vtpm.put("pcrs", pcrs(preferred(b.quotes()), ev));
+    } else {
+      Map<String, Object> all = new LinkedHashMap<>();
+      for (String bank : banks) {
+        all.putAll(pcrs(quoteOf(b.quotes(), TpmAlg.hashOf(bank)), ev));
+      }
+      vtpm.put("pcrs", all);
+    }
     Optional<String> root = b.akCert().flatMap(c -> root(c, b.chain(), at));
     if (root.isPresent()) {
       vtpm.put("ak_roots", List.of(root.get()));
@@ -150,6 +159,25 @@ public final class Templates {
                   .map(f -> f.rule() + ": " + f.message())
                   .collect(Collectors.joining("; ")));
     }
+  }
+
+  /** The quote of a bank. */
+  private static RawQuote quoteOf(List<RawQuote> quotes, int bank) {
+    for (RawQuote q : quotes) {
+      try {
+        List<PcrSelection> s = TpmsAttest.parse(q.attest()).pcrSelect();
+        if (!s.isEmpty() && s.get(0).hash() == bank) {
+          return q;
+        }
+      } catch (MalformedException e) {
+        // checked before: every quote parsed
+      }
+    }
+    throw new IllegalArgumentException(
+        "the evidence quotes no "
+            + TpmAlg.bankName(bank)
+            + " PCRs (the agent's vTPM provider"
+            + " quotes the banks of its 'banks' setting)");
   }
 
   /** The SHA-256 quote if there is one (the bank policies usually pin), else the first. */
