@@ -22,11 +22,25 @@ public interface GuestDevices {
   GuestDevice open(Path device) throws IOException;
 
   /**
-   * The real devices, through the C library's {@code open(2)} and {@code ioctl(2)}.
+   * The real devices, through the C library's {@code open(2)} and {@code ioctl(2)}, called with
+   * JNA. JNA is looked up on the first {@link #open}: without it (an assembly that does not ship
+   * the {@code com.sun.jna} bundle), {@code open} fails saying so, and nothing else is affected.
    *
    * @return the Linux implementation
    */
   static GuestDevices linux() {
-    return JnaGuestDevices.INSTANCE;
+    return device -> {
+      try {
+        return JnaGuestDevices.INSTANCE.open(device);
+      } catch (LinkageError e) {
+        throw new IOException(
+            "cannot call the C library to open "
+                + device
+                + ": JNA is not available ("
+                + e
+                + "); the agent assembly ships it as the com.sun.jna bundle",
+            e);
+      }
+    };
   }
 }

@@ -21,7 +21,7 @@ import java.util.List;
  * {@link GuestDevices} through the C library, called with JNA: {@code open(2)} with {@code O_RDWR |
  * O_CLOEXEC}, {@code ioctl(2)} and {@code close(2)}; errno comes back as JNA's {@link
  * LastErrorException}. The native library is loaded on the first {@link #open}, never when the
- * bundle starts.
+ * bundle starts; this class is loaded only through {@link GuestDevices#linux()}'s first call.
  */
 public final class JnaGuestDevices implements GuestDevices {
   /** The one instance. */
