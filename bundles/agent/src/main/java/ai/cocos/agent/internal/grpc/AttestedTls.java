@@ -1,6 +1,7 @@
 package ai.cocos.agent.internal.grpc;
 
 import ai.cocos.api.computation.Manifest;
+import ai.cocos.api.computation.Sha3Hash;
 import ai.cocos.api.plugin.PluginInfo;
 import ai.cocos.api.plugin.PluginRegistry;
 import ai.cocos.api.runner.RunnerUnavailableException;
@@ -13,7 +14,6 @@ import ai.cocos.atls.AtlsBinding;
 import ai.cocos.atls.AtlsCertificates;
 import ai.cocos.atls.AtlsServerKeyManager;
 import ai.cocos.atls.EvidenceSource;
-import ai.cocos.manifest.ManifestSignature;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.List;
@@ -70,10 +70,11 @@ final class AttestedTls {
    * shown the provider works.
    *
    * @param manifest the computation's manifest
+   * @param digest the manifest's digest as the agent measured it (what the evidence binds)
    * @return the key manager
    * @throws AttestationException naming why no evidence can be gathered here
    */
-  AtlsServerKeyManager keyManager(Manifest manifest) throws AttestationException {
+  AtlsServerKeyManager keyManager(Manifest manifest, Sha3Hash digest) throws AttestationException {
     String platform = platform();
     EvidenceSource source =
         request -> {
@@ -95,8 +96,7 @@ final class AttestedTls {
           "the " + platform + " provider gathered " + e.platform() + " evidence");
     }
     AtlsServerKeyManager km =
-        new AtlsServerKeyManager(
-            AtlsCertificates.newKeyPair(), ManifestSignature.digest(manifest), source, clock);
+        new AtlsServerKeyManager(AtlsCertificates.newKeyPair(), digest, source, clock);
     if (TeeProvider.EMULATED.equals(platform)) {
       LOG.log(
           Level.WARNING,

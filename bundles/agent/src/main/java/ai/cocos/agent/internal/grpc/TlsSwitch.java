@@ -211,7 +211,7 @@ final class TlsSwitch implements AutoCloseable {
       if (config.attestedTls()) {
         AtlsServerKeyManager km;
         try {
-          km = attested.keyManager(computation.manifest());
+          km = attested.keyManager(computation.manifest(), computation.manifestDigest());
         } catch (AttestationException e) {
           throw new TlsSwitchException("attested TLS is not available: " + e.getMessage(), e);
         }
