@@ -4,6 +4,7 @@ import ai.cocos.manager.internal.HostPlatform.Tee;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,8 +16,9 @@ import java.util.Optional;
  * <p>The order is CocosAI's (reference §5.3, steps 1-12), with these deliberate differences:
  *
  * <ol>
- *   <li>{@code -accel kvm} or {@code -accel tcg} instead of {@code -enable-kvm} or nothing: KVM is
- *       used only where it works ({@link KvmProbe}); SEV-SNP and TDX always need it.
+ *   <li>{@code -accel kvm} or {@code -accel tcg,thread=single|multi} instead of {@code -enable-kvm}
+ *       or nothing: KVM is used only where it works ({@link KvmProbe}); SEV-SNP and TDX always need
+ *       it; TCG runs single-threaded unless configured ({@link QemuConfig#tcgThread()}).
  *   <li>(step 3) the per-VM copy of {@code OVMF_VARS} lives in the VM's folder, not in {@code
  *       /tmp}.
  *   <li>(step 10) {@code -qmp unix:<vm>/qmp.sock,server=on,wait=off} instead of {@code -monitor
@@ -123,7 +125,10 @@ final class QemuCommand {
     QemuFiles f = v.files();
 
     // 1. The accelerator.
-    add(a, "-accel", h.kvm() ? "kvm" : "tcg");
+    add(
+        a,
+        "-accel",
+        h.kvm() ? "kvm" : "tcg,thread=" + c.tcgThread().trim().toLowerCase(Locale.ROOT));
     // 2. Machine, CPU, memory.
     add(a, "-machine", c.machine());
     add(a, "-cpu", h.cpu());

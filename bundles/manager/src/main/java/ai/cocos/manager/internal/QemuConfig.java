@@ -35,6 +35,19 @@ public @interface QemuConfig {
   String enableKvm() default "auto";
 
   /**
+   * How TCG runs the virtual CPUs when KVM is not used ({@code MANAGER_QEMU_TCG_THREAD}; not in
+   * CocosAI): {@code single} runs them all on one host thread, {@code multi} one thread each. The
+   * default is {@code single}: Debian's QEMU 7.2 (before 8.1's "accel/tcg: Always lock pages before
+   * translation") can run stale translations of kernel code that another virtual CPU is patching,
+   * and the guest kernel then crashes (seen here: an oops in {@code inet_ehashfn} on the agent's
+   * first connection, which flips a static key, with two CPUs).
+   *
+   * @return {@code single} or {@code multi}
+   */
+  @AttributeDefinition(description = "TCG threads: single (safe with QEMU < 8.1) or multi")
+  String tcgThread() default "single";
+
+  /**
    * Which confidential-computing technology VMs use ({@code MANAGER_QEMU_TEE}; CocosAI always
    * detects it).
    *

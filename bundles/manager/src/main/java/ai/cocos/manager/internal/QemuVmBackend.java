@@ -53,6 +53,10 @@ import java.util.regex.Pattern;
  *       probed}: here {@code /dev/kvm} exists but hangs real guests), the CPU model (an empty
  *       {@code MANAGER_QEMU_CPU} means CocosAI's {@code EPYC} under KVM and {@code max} under TCG,
  *       where {@code EPYC} would only be emulated partially), a GPU bound to {@code vfio-pci}.
+ *       Under TCG the virtual CPUs share one host thread unless {@code
+ *       MANAGER_QEMU_TCG_THREAD=multi} (QEMU before 8.1 crashes SMP guests now and then with one
+ *       thread per CPU; on this 2-core host the agent was not slower single-threaded: 53 s against
+ *       64 s from CreateVm to the agent dialling in).
  *   <li>Per VM, in the VM's folder ({@link QemuFiles}): a copy of {@code OVMF_VARS}; in disk mode a
  *       copy of the disk image grown by 1 GiB (room for LUKS, as in CocosAI); the vTPM: {@code
  *       swtpm socket --tpmstate dir=VM/tpm,mode=0600 --ctrl
@@ -185,11 +189,24 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
     }
     this.childEnv = Map.copyOf(env);
     check(config, smpCount);
+    if (config.enableKvm().trim().equalsIgnoreCase("auto")) {
+      // The KVM probe takes seconds: done now, in the background, rather than in the first
+      // CreateVm (which waits for it if it is still running).
+      daemon(
+          () -> {
+            try {
+              decide();
+            } catch (VmBackendException | RuntimeException e) {
+              // reported by the first start
+            }
+          });
+    }
   }
 
   private static void check(QemuConfig c, int smpCount) {
     oneOf("MANAGER_QEMU_ENABLE_KVM", c.enableKvm(), "auto", "true", "false");
     oneOf("MANAGER_QEMU_TEE", c.tee(), "auto", "none", "snp", "tdx");
+    oneOf("MANAGER_QEMU_TCG_THREAD", c.tcgThread(), "single", "multi");
     if (smpCount < 1 || smpCount > c.smpMaxcpus()) {
       throw new IllegalArgumentException(
           "MANAGER_QEMU_SMP_COUNT must be 1 to MANAGER_QEMU_SMP_MAXCPUS ("
@@ -312,8 +329,8 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
   }
 
   /**
-   * What every VM of this backend gets: decided at the first start (the KVM probe takes a few
-   * seconds) and kept.
+   * What every VM of this backend gets: decided once (with {@code MANAGER_QEMU_ENABLE_KVM=auto} in
+   * the background when the backend is created, as the KVM probe takes a few seconds) and kept.
    */
   private Decision decide() throws VmBackendException {
     synchronized (decideLock) {
@@ -1208,7 +1225,7 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
   }
 
   private static void daemon(Runnable r) {
-    Thread t = new Thread(r, "cocos-qemu-watch");
+    Thread t = new Thread(r, "cocos-qemu");
     t.setDaemon(true);
     t.start();
   }

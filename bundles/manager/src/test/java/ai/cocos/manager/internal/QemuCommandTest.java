@@ -183,7 +183,7 @@ class QemuCommandTest {
     List<String> argv = QemuCommand.build(eos(Map.of()), host(Tee.NONE, false, "max"), vm(""));
     List<String> expected =
         concat(
-            head("tcg", "max"),
+            head("tcg,thread=single", "max"),
             // 3. OVMF code and the VM's copy of the variables
             List.of(
                 "-drive if=pflash,format=raw,unit=0,file=/usr/share/OVMF/OVMF_CODE.fd,readonly=on",
@@ -277,9 +277,11 @@ class QemuCommandTest {
   void withoutAKernelTheFirmwareBootsAlone() {
     List<String> argv =
         QemuCommand.build(
-            TestSupport.qemuConfig(Map.of("diskImgKernelFile", "", "diskImgRootfsFile", "")),
+            TestSupport.qemuConfig(
+                Map.of("diskImgKernelFile", "", "diskImgRootfsFile", "", "tcgThread", "multi")),
             host(Tee.NONE, false, "max"),
             vm(""));
+    assertEquals(List.of("-accel", "tcg,thread=multi"), argv.subList(1, 3));
     assertFalse(argv.contains("-kernel"));
     assertFalse(argv.contains("-append"));
     assertFalse(argv.contains("-initrd"));

@@ -54,6 +54,9 @@ class QemuSettingsTest {
         "MANAGER_QEMU_TEE must be one of auto, none, snp, tdx; found 'sgx'",
         refused(Map.of("tee", "sgx"), 4));
     assertEquals(
+        "MANAGER_QEMU_TCG_THREAD must be one of single, multi; found 'many'",
+        refused(Map.of("tcgThread", "many"), 4));
+    assertEquals(
         "MANAGER_QEMU_MEMORY_SIZE must be a size such as 2048M or 4G; found '2 GB'",
         refused(Map.of("memorySize", "2 GB"), 4));
     assertEquals(
