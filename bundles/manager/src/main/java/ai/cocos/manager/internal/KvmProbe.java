@@ -83,7 +83,7 @@ final class KvmProbe {
               "none",
               "-drive",
               "if=pflash,format=raw,unit=0,file="
-                  + QemuCommand.esc(c.ovmfCodeFile())
+                  + QemuCommand.esc(QemuCommand.abs(c.ovmfCodeFile()))
                   + ",readonly=on",
               "-drive",
               "if=pflash,format=raw,unit=1,file=" + QemuCommand.esc(vars.toString()),

@@ -146,7 +146,7 @@ final class QemuCommand {
               + ",unit="
               + c.ovmfCodeUnit()
               + ",file="
-              + esc(c.ovmfCodeFile())
+              + esc(abs(c.ovmfCodeFile()))
               + ",readonly="
               + c.ovmfCodeReadonly());
       add(
@@ -224,7 +224,7 @@ final class QemuCommand {
               + ",reduced-phys-bits="
               + c.sevSnpReducedPhysBits()
               + (c.enableHostData() ? ",host-data=" + c.hostData() : ""));
-      add(a, "-object", "igvm-cfg,id=" + c.igvmId() + ",file=" + esc(c.igvmFile()));
+      add(a, "-object", "igvm-cfg,id=" + c.igvmId() + ",file=" + esc(abs(c.igvmFile())));
     }
     // 8. TDX: the TD object with the quote generation service, encrypted memory, its firmware.
     if (tdx) {
@@ -250,9 +250,9 @@ final class QemuCommand {
     }
     // 9. Kernel mode: the image's kernel, command line and initramfs.
     if (!c.enableDisk() && !c.diskImgKernelFile().isBlank()) {
-      add(a, "-kernel", c.diskImgKernelFile());
+      add(a, "-kernel", abs(c.diskImgKernelFile()));
       add(a, "-append", kernelCmdline(h.kernelCmdline(), v.aaKbcParams()));
-      add(a, "-initrd", c.diskImgRootfsFile());
+      add(a, "-initrd", abs(c.diskImgRootfsFile()));
     }
     // 10. No display; QMP, the console file and no reboot instead of CocosAI's -monitor pty.
     if (c.noGraphic()) {
@@ -311,6 +311,15 @@ final class QemuCommand {
   private static void add(List<String> a, String option, String value) {
     a.add(option);
     a.add(value);
+  }
+
+  /**
+   * A file setting as an absolute path: QEMU runs in the VM's folder, while relative settings mean
+   * the manager's working folder. ({@code -bios} and {@code romfile} stay as given: QEMU looks
+   * relative names up in its firmware folders.)
+   */
+  static String abs(String file) {
+    return Path.of(file).toAbsolutePath().normalize().toString();
   }
 
   /** QEMU's escape for a value inside a {@code key=value,...} option: a comma is doubled. */

@@ -8,6 +8,7 @@ import ai.cocos.manager.VmLaunch;
 import ai.cocos.manager.internal.HostPlatform.Tee;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -16,7 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -137,6 +138,7 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
   private static final Duration SWTPM_WAIT = Duration.ofSeconds(5);
   private static final Duration REATTACH_QMP_WAIT = Duration.ofSeconds(5);
   private static final Duration DISK_TOOL_WAIT = Duration.ofMinutes(15);
+  private static final String IMG_SETTING = "MANAGER_QEMU_IMG_PATH";
   private static final Pattern SIZE = Pattern.compile("[0-9]+[KMGTkmgt]?");
   private static final Pattern ANSI =
       Pattern.compile("\u001b(\\[[0-9;?=<>]*[ -/]*[@-~]|[()#][0-9A-Za-z]|[@-Z\\\\-_])");
@@ -616,10 +618,12 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
     }
   }
 
+  /** Copies into a file that is private from the moment it exists. */
   private static void copyPrivate(Path from, Path to) throws IOException {
     SecureFiles.writePrivate(to, new byte[0]);
-    Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-    Files.setPosixFilePermissions(to, SecureFiles.FILE_MODE);
+    try (OutputStream out = Files.newOutputStream(to, StandardOpenOption.WRITE)) {
+      Files.copy(from, out);
+    }
   }
 
   // ----------------------------------------------------------------------------- disk mode
@@ -631,7 +635,11 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
   private void prepareDisk(QemuFiles f) throws VmBackendException {
     Path src = Path.of(config.srcDiskFile()).toAbsolutePath();
     Path dst = f.disk(config.diskFormat());
-    String info = run(List.of(config.imgPath(), "info", "--output=json", src.toString()));
+    String info =
+        run(
+            List.of(config.imgPath(), "info", "--output=json", src.toString()),
+            IMG_SETTING,
+            "qemu-utils");
     long bytes;
     try {
       bytes =
@@ -654,7 +662,9 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
             "-O",
             config.diskFormat(),
             src.toString(),
-            dst.toString()));
+            dst.toString()),
+        IMG_SETTING,
+        "qemu-utils");
     try {
       Files.setPosixFilePermissions(dst, SecureFiles.FILE_MODE);
     } catch (IOException e) {
@@ -662,15 +672,19 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
     }
     run(
         List.of(
-            config.imgPath(),
-            "resize",
-            "-f",
-            config.diskFormat(),
-            dst.toString(),
-            (gib + 1) + "G"));
+            config.imgPath(), "resize", "-f", config.diskFormat(), dst.toString(), (gib + 1) + "G"),
+        IMG_SETTING,
+        "qemu-utils");
   }
 
-  private String run(List<String> command) throws VmBackendException {
+  /**
+   * Runs a tool to its end and returns its output.
+   *
+   * @param command the tool and its arguments
+   * @param setting the setting naming the tool, for the error when it cannot be run
+   * @param pkg the Debian package that has it
+   */
+  private String run(List<String> command, String setting, String pkg) throws VmBackendException {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().clear();
     pb.environment().putAll(childEnv);
@@ -709,9 +723,13 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
       throw new VmBackendException(
           "cannot run "
               + command.get(0)
-              + " (MANAGER_QEMU_IMG_PATH): "
+              + " ("
+              + setting
+              + "): "
               + e.getMessage()
-              + "; install qemu-utils",
+              + "; install "
+              + pkg
+              + " (scripts/setup.d/44-qemu.sh)",
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -738,7 +756,7 @@ final class QemuVmBackend implements VmBackend, AutoCloseable {
             "--terminate",
             "--pid",
             "file=" + f.swtpmPid());
-    String out = run(cmd);
+    String out = run(cmd, "MANAGER_QEMU_SWTPM_PATH", "swtpm");
     long pid;
     try {
       pid = Long.parseLong(Files.readString(f.swtpmPid(), StandardCharsets.US_ASCII).trim());

@@ -403,6 +403,20 @@ class QemuBackendTest {
     assertEquals(List.of(), leftIn(state.resolve("vms")));
     assertEquals(List.of(), QemuHost.processesMentioning(tmp));
     assertEquals(List.of(), manager.runtime.vms().ids());
+    manager.close();
+
+    // A missing tool is named with its setting and the package to install.
+    start(Map.of(), Map.of("swtpmPath", tmp.resolve("no/swtpm").toString()));
+    StatusRuntimeException noSwtpm =
+        assertThrows(
+            StatusRuntimeException.class, () -> vms().createVm(CreateReq.getDefaultInstance()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, noSwtpm.getStatus().getCode());
+    String said = noSwtpm.getStatus().getDescription();
+    assertTrue(
+        said.startsWith("cannot run " + tmp.resolve("no/swtpm") + " (MANAGER_QEMU_SWTPM_PATH): "),
+        said);
+    assertTrue(said.endsWith("; install swtpm (scripts/setup.d/44-qemu.sh)"), said);
+    assertEquals(List.of(), leftIn(state.resolve("vms")));
   }
 
   /**

@@ -309,6 +309,19 @@ class QemuCommandTest {
   }
 
   @Test
+  void relativeImagePathsMeanTheManagersFolderNotTheVms() {
+    // The defaults: the EOS image of this checkout, relative to where the manager runs.
+    List<String> l =
+        lines(
+            QemuCommand.build(
+                TestSupport.qemuConfig(Map.of()), host(Tee.NONE, false, "max"), vm("")));
+    Path here = Path.of("").toAbsolutePath();
+    assertTrue(l.contains("-kernel " + here.resolve("eos/target/eos/bzImage")), l.toString());
+    assertTrue(
+        l.contains("-initrd " + here.resolve("eos/target/eos/rootfs.cpio.gz")), l.toString());
+  }
+
+  @Test
   void theKernelCommandLineGetsOnlyTheKbsParameters() {
     assertEquals("console=ttyS0", QemuCommand.kernelCmdline("console=ttyS0", ""));
     assertEquals(
