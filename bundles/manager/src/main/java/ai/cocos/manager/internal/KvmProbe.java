@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * where they would. Under working KVM OVMF prints within about a second; under TCG it takes about 4
  * s, so a slow KVM is not mistaken for a working one either.
  *
- * <p>Each distinct QEMU, machine, CPU and firmware is probed once per manager process.
+ * <p>Each distinct QEMU, machine, CPU and firmware is probed once per manager process. The probe's
+ * QEMU runs under {@code timeout --signal=KILL}, so it ends even if the manager dies meanwhile.
  */
 final class KvmProbe {
   /** How long the firmware may take to print. */
@@ -65,8 +66,13 @@ final class KvmProbe {
       Files.copy(Path.of(c.ovmfVarsFile()), vars);
       Path console = dir.resolve("console.log");
       Path log = dir.resolve("qemu.log");
+      // Under coreutils' timeout, so the probe cannot outlive it even if the manager dies first
+      // (a QEMU that KVM hangs would otherwise run forever).
       List<String> cmd =
           List.of(
+              "timeout",
+              "--signal=KILL",
+              (LIMIT.toSeconds() + 5) + "s",
               c.binPath(),
               "-accel",
               "kvm",
@@ -148,6 +154,8 @@ final class KvmProbe {
       return false;
     } finally {
       if (qemu != null) {
+        // QEMU is timeout's child: end it first, then timeout.
+        qemu.descendants().forEach(ProcessHandle::destroyForcibly);
         qemu.destroyForcibly();
         try {
           qemu.waitFor();

@@ -100,7 +100,7 @@ class QemuSettingsTest {
         "qemu",
         ManagerRuntime.backend(
                 TestSupport.config(Map.of("backend", " QEMU ")),
-                TestSupport.qemuConfig(Map.of()),
+                TestSupport.qemuConfig(Map.of("enableKvm", "false")),
                 Map.of())
             .name());
   }
