@@ -101,6 +101,7 @@ class GrpcEndpointKeyManagerTest {
   /** Serves the server leaf to every handshake asking for an EC key, recording the SNI asked. */
   static final class RecordingKeyManager extends X509ExtendedKeyManager {
     final List<String> serverNames = new CopyOnWriteArrayList<>();
+    final List<String> threads = new CopyOnWriteArrayList<>();
     private final PrivateKey key;
     private final X509Certificate[] chain;
 
@@ -131,6 +132,7 @@ class GrpcEndpointKeyManagerTest {
         }
       }
       serverNames.add(name);
+      threads.add(Thread.currentThread().getName());
       return "leaf";
     }
 
@@ -211,6 +213,10 @@ class GrpcEndpointKeyManagerTest {
       }
     }
     assertEquals(List.of("first.example", "second.example"), km.serverNames);
+    // Asked off the event loop (the key manager may gather evidence): on the call executor.
+    for (String t : km.threads) {
+      assertTrue(t.startsWith("grpc-agent-call-"), t);
+    }
     assertEquals("tls", endpoint.serviceProperties().get(GrpcEndpoint.TLS_PROPERTY));
     assertEquals(
         "atls-test", endpoint.serviceProperties().get(ServerKeyManagers.TRANSPORT_PROPERTY));
