@@ -70,6 +70,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
       "  AGENT_GRPC_CLIENT_CERT        mutual TLS: the client certificate (PEM)",
       "  AGENT_GRPC_CLIENT_KEY         and its private key (PEM)",
       "  COCOS_MANIFEST                the manifest algo, data and result sign for",
+      "  AGENT_GRPC_ATTESTED_TLS       true: attested TLS (on whenever the manifest says"
+          + " attested_tls)",
+      "  AGENT_GRPC_ATTESTATION_POLICY the policy the agent's evidence must satisfy (no default)",
+      "  AGENT_GRPC_ATTESTATION_MANIFEST the manifest the agent must hold (default: the one"
+          + " signed for)",
       "",
       "Exit codes: 0 success, 1 the operation failed, 2 usage error.",
       "Run 'cocos-cli help COMMAND' for a command's options."
