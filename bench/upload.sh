@@ -8,7 +8,7 @@
 #
 # Usage: bench/upload.sh [size-in-MiB]     (default 1024; build first: mvn -B -DskipTests package)
 #        UPLOAD_JAVA_OPTS: JVM options for the timed cocos-cli data only (e.g. a flight recording)
-# Needs: openssl, curl, python3, jstat (the JDK). Ports: a free one for the manager, 6300-6320.
+# Needs: openssl, curl, python3, jstat (the JDK), /usr/bin/time. Ports: a free one for the manager, 6300-6320.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cli="$root/bin/cocos-cli"
@@ -78,10 +78,30 @@ heap() { jstat -gc "$agent_pid" | awk 'NR==2 {printf "%d\n", ($3+$4+$6+$8)*1024}
 base=$(heap)
 (while :; do heap; sleep 0.1; done) > heap.samples 2>/dev/null &
 sampler=$!
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+agent_cpu0=$(cpu_ticks "$agent_pid")
+thread_ticks() { for t in /proc/"$agent_pid"/task/*; do printf '%s %s\n' "$(tr ' ' '_' < "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"; done; }
+[ -z "${UPLOAD_THREADS:-}" ] || thread_ticks > threads.before
+perf_pid=""
+if [ -n "${UPLOAD_PERF:-}" ]; then perf record -F 499 -g -p "$agent_pid" -o "$UPLOAD_PERF" >/dev/null 2>&1 & perf_pid=$!; sleep 0.5; fi
 sync
 t0=$(now)
-JAVA_OPTS="${UPLOAD_JAVA_OPTS:-${JAVA_OPTS:-}}" "$cli" data data.bin provider/private.pem -q > /dev/null
+JAVA_OPTS="${UPLOAD_JAVA_OPTS:-${JAVA_OPTS:-}}" /usr/bin/time -f "%U %S" -o cli.cpu "$cli" data data.bin provider/private.pem -q > /dev/null
 t1=$(now)
+[ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+[ -z "${UPLOAD_THREADS:-}" ] || { thread_ticks > threads.after; python3 - <<'PY'
+import collections
+b = collections.Counter(); a = collections.Counter()
+for f, c in (("threads.before", b), ("threads.after", a)):
+    for line in open(f):
+        name, t = line.split(); c[name] += int(t)
+d = {k: a[k] - b.get(k, 0) for k in a}
+for k, v in sorted(d.items(), key=lambda x: -x[1])[:8]:
+    print(f"  agent thread {k}: {v} ticks")
+PY
+}
+agent_cpu=$(python3 -c "print(f'{($(cpu_ticks "$agent_pid") - $agent_cpu0) / $(getconf CLK_TCK):.1f}')")
+cli_cpu=$(python3 -c "u, s = open('cli.cpu').read().split()[-2:]; print(f'{float(u) + float(s):.1f}')")
 kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; sampler=""
 cocos=$(mbps "$bytes" "$t0" "$t1")
 peak=$(sort -n heap.samples | tail -1)
@@ -93,3 +113,5 @@ echo "  native pipeline (curl | tee | openssl dgst -sha3-256): $native MB/s"
 echo "  cocos-cli data -> agent (TLS, SHA3-256, to disk):      $cocos MB/s"
 echo "  ratio cocos / native:                                  $(python3 -c "print(f'{$cocos/$native:.2f}')")x"
 echo "  agent heap before: $((base / 1048576)) MiB, peak growth during the upload: $growth_mib MiB"
+echo "  CPU seconds during the upload: cocos-cli $cli_cpu (whole process), agent $agent_cpu;" \
+  "wall $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
