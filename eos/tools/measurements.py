@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""PCR values of an EOS reference boot: parses the console, the firmware's TCG event log, and
+merges them into eos-measurements.json; or checks a boot against the values recorded there.
+
+  measurements.py record IMAGE_DIR CONSOLE_LOG REFERENCE_JSON
+  measurements.py check  IMAGE_DIR CONSOLE_LOG
+
+IMAGE_DIR holds bzImage, rootfs.cpio.gz and eos-measurements.json. REFERENCE_JSON describes the
+boot (QEMU, firmware, machine). Writes eos-eventlog.bin and eos-eventlog.txt next to the image.
+Exit status 0 on success, 1 with a message naming what differs.
+"""
+
+import base64
+import hashlib
+import json
+import re
+import struct
+import sys
+from pathlib import Path
+
+PCR_LINE = re.compile(r"cocos-eos: reference pcr-(sha1|sha256|sha384) (\d+) ([0-9A-Fa-f]+)\s*$")
+BANK_SIZES = {"sha1": 20, "sha256": 32, "sha384": 48}
+
+# TCG PC Client Platform Firmware Profile, section 10.4.1 (event types) and 10.2.1/10.2.2 (the
+# SHA-1 log header TCG_PCClientPCREvent and the crypto-agile TCG_PCR_EVENT2 that follow it).
+EVENT_TYPES = {
+    0x03: "EV_NO_ACTION", 0x04: "EV_SEPARATOR", 0x05: "EV_ACTION", 0x06: "EV_EVENT_TAG",
+    0x07: "EV_S_CRTM_CONTENTS", 0x08: "EV_S_CRTM_VERSION", 0x0D: "EV_IPL",
+    0x80000001: "EV_EFI_VARIABLE_DRIVER_CONFIG", 0x80000002: "EV_EFI_VARIABLE_BOOT",
+    0x80000003: "EV_EFI_BOOT_SERVICES_APPLICATION", 0x80000004: "EV_EFI_BOOT_SERVICES_DRIVER",
+    0x80000007: "EV_EFI_ACTION", 0x80000008: "EV_EFI_PLATFORM_FIRMWARE_BLOB",
+    0x80000009: "EV_EFI_HANDOFF_TABLES", 0x8000000A: "EV_EFI_PLATFORM_FIRMWARE_BLOB2",
+    0x8000000B: "EV_EFI_HANDOFF_TABLES2", 0x800000E0: "EV_EFI_VARIABLE_AUTHORITY",
+    0x80000006: "EV_EFI_GPT_EVENT",
+}
+ALG_NAMES = {0x0004: "sha1", 0x000B: "sha256", 0x000C: "sha384", 0x000D: "sha512"}
+SPEC_ID_ALG_COUNT_OFFSET = 24  # TCG_EfiSpecIDEvent: signature[16], class, minor, major, errata, uintnSize
+LOG_HEADER_DIGEST = 20         # the first event is in the SHA-1 format
+
+
+def fail(message):
+    print("eos reference: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def parse_console(console):
+    text = Path(console).read_text(errors="replace").replace("\r", "")
+    pcrs = {}
+    for line in text.splitlines():
+        m = PCR_LINE.search(line)
+        if m:
+            bank, index, value = m.group(1), int(m.group(2)), m.group(3).lower()
+            if len(value) != 2 * BANK_SIZES[bank]:
+                fail(f"console line for pcr-{bank} {index} has {len(value) // 2} bytes")
+            pcrs.setdefault(bank, {})[str(index)] = value
+    if "sha256" not in pcrs or len(pcrs["sha256"]) < 24:
+        tail = "\n".join(text.splitlines()[-15:])
+        fail(f"the boot printed no complete SHA-256 PCR bank; console ends with:\n{tail}")
+    log = None
+    m = re.search(r"cocos-eos: reference eventlog-begin\n(.*?)cocos-eos: reference eventlog-end",
+                  text, re.S)
+    if m:
+        log = base64.b64decode("".join(l.strip() for l in m.group(1).splitlines()
+                                       if not l.startswith("cocos-eos:")))
+    return pcrs, log
+
+
+def parse_event_log(log):
+    """Events of a crypto-agile TCG event log: (pcr, type name, {bank: digest}, data)."""
+    events = []
+    off = 8 + LOG_HEADER_DIGEST
+    size, = struct.unpack_from("<I", log, off)
+    spec = log[off + 4: off + 4 + size]
+    off += 4 + size
+    count, = struct.unpack_from("<I", spec, SPEC_ID_ALG_COUNT_OFFSET)
+    sizes = {}
+    for i in range(count):
+        alg, digest_size = struct.unpack_from("<HH", spec, SPEC_ID_ALG_COUNT_OFFSET + 4 + 4 * i)
+        sizes[alg] = digest_size
+    while off < len(log):
+        pcr, event_type, n = struct.unpack_from("<III", log, off)
+        off += 12
+        digests = {}
+        for _ in range(n):
+            alg, = struct.unpack_from("<H", log, off)
+            off += 2
+            digests[ALG_NAMES.get(alg, hex(alg))] = log[off: off + sizes[alg]].hex()
+            off += sizes[alg]
+        size, = struct.unpack_from("<I", log, off)
+        data = log[off + 4: off + 4 + size]
+        off += 4 + size
+        events.append((pcr, EVENT_TYPES.get(event_type, hex(event_type)), digests, data))
+    return events
+
+
+def describe(event_type, data):
+    if event_type in ("EV_EFI_ACTION", "EV_ACTION"):
+        return data.decode("ascii", "replace")
+    if event_type == "EV_EVENT_TAG" and len(data) > 8:
+        return data[8:].rstrip(b"\0").decode("ascii", "replace")
+    if event_type.startswith("EV_EFI_VARIABLE") and len(data) >= 32:
+        length, = struct.unpack_from("<Q", data, 16)
+        return "variable " + data[32: 32 + 2 * length].decode("utf-16-le", "replace")
+    if event_type == "EV_EFI_BOOT_SERVICES_APPLICATION":
+        return "the kernel (bzImage), PE/Authenticode digest"
+    if event_type == "EV_EFI_PLATFORM_FIRMWARE_BLOB":
+        return "firmware volume"
+    return ""
+
+
+def replay(events, bank):
+    size = BANK_SIZES[bank]
+    pcrs = {}
+    for pcr, _, digests, _ in events:
+        if bank in digests:
+            old = pcrs.get(pcr, bytes(size))
+            pcrs[pcr] = hashlib.new(bank, old + bytes.fromhex(digests[bank])).digest()
+    return {str(k): v.hex() for k, v in pcrs.items()}
+
+
+def predicted_pcr9(image_dir, cmdline, bank):
+    """PCR9 as Linux's EFI stub extends it: the load options OVMF hands the kernel (the command
+    line, then " initrd=initrd", UTF-16LE with its NUL), then the initrd file."""
+    options = (cmdline + " initrd=initrd\0").encode("utf-16-le")
+    initrd = (Path(image_dir) / "rootfs.cpio.gz").read_bytes()
+    value = bytes(BANK_SIZES[bank])
+    for data in (options, initrd):
+        value = hashlib.new(bank, value + hashlib.new(bank, data).digest()).digest()
+    return value.hex()
+
+
+def main():
+    if len(sys.argv) < 4 or sys.argv[1] not in ("record", "check"):
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    mode, image_dir, console = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    mfile = image_dir / "eos-measurements.json"
+    measurements = json.loads(mfile.read_text())
+    pcrs, log = parse_console(console)
+
+    for bank in ("sha256", "sha384"):
+        if bank in pcrs and pcrs[bank]["9"] != predicted_pcr9(image_dir, measurements["cmdline"], bank):
+            fail(f"PCR9 ({bank}) of the boot is {pcrs[bank]['9']}, but the command line and "
+                 f"rootfs.cpio.gz give {predicted_pcr9(image_dir, measurements['cmdline'], bank)}: "
+                 "the VM did not boot this image with this command line")
+
+    if mode == "check":
+        recorded = measurements.get("pcrs")
+        if not recorded:
+            fail(f"{mfile} holds no PCR values to check against (run eos/reference-boot.sh)")
+        differ = [f"PCR{index} ({bank}) is {pcrs.get(bank, {}).get(index)} on this boot, {value}"
+                  " on the reference boot"
+                  for bank, values in recorded.items() for index, value in values.items()
+                  if pcrs.get(bank, {}).get(index) != value]
+        if differ:
+            fail("\n  ".join(["this boot's PCR values differ from the recorded ones:"] + differ))
+        print(f"eos reference: this boot's PCR values equal the recorded ones "
+              f"({', '.join(f'{b}: {len(v)}' for b, v in recorded.items())})")
+        return
+
+    if log is None:
+        fail("the boot printed no event log (is securityfs there?)")
+    events = parse_event_log(log)
+    for bank in ("sha256", "sha384"):
+        if bank not in pcrs:
+            continue
+        for index, value in replay(events, bank).items():
+            if index in pcrs[bank] and index != "10" and pcrs[bank][index] != value:
+                fail(f"the event log replays PCR{index} ({bank}) to {value}, the TPM says "
+                     f"{pcrs[bank][index]}")
+    (image_dir / "eos-eventlog.bin").write_bytes(log)
+    with open(image_dir / "eos-eventlog.txt", "w") as out:
+        out.write("# The firmware's TCG event log of the reference boot (eos-eventlog.bin):\n")
+        out.write("# PCR, event type, SHA-256 digest, what was measured.\n")
+        for pcr, event_type, digests, data in events:
+            out.write(f"{pcr:2d} {event_type:34s} {digests.get('sha256', '-')} "
+                      f"{describe(event_type, data)}\n")
+
+    reference = json.loads(Path(sys.argv[4]).read_text())
+    measurements["pcrs"] = {bank: {str(i): pcrs[bank][str(i)] for i in range(0, 11)}
+                            for bank in ("sha256", "sha384") if bank in pcrs}
+    measurements["pcr_roles"] = {
+        "0": "firmware code (OVMF volumes, CRTM version)",
+        "1": "boot variables OVMF creates for the -kernel boot option",
+        "2": "option ROMs (none: virtio-net-pci romfile= empty)",
+        "3": "option ROM configuration (none)",
+        "4": "the kernel: bzImage's PE/Authenticode digest, plus OVMF's boot action",
+        "5": "ExitBootServices actions",
+        "6": "platform specific (none)",
+        "7": "Secure Boot state and keys (disabled, empty)",
+        "9": "Linux EFI stub: the load options (command line + ' initrd=initrd') and the initrd",
+        "10": "IMA boot aggregate (of PCR 0-9)",
+    }
+    measurements["policy_pcrs"] = {
+        "image": [4, 9],
+        "platform": [0, 1, 2, 3, 5, 6, 7],
+        "note": "PCR 4 and 9 follow from the image and command line alone; the platform PCRs from "
+                "the firmware build and QEMU's devices (see reference). A policy for VMs the manager "
+                "starts pins both; PCR 16 holds the manifest (the agent extends it).",
+    }
+    measurements["reference"] = reference
+    mfile.write_text(json.dumps(measurements, indent=2) + "\n")
+    print(f"eos reference: PCR 0-10 recorded in {mfile}; event log in eos-eventlog.txt")
+
+
+if __name__ == "__main__":
+    main()
