@@ -5,21 +5,25 @@
 # Both with the manager's QEMU options (eos/vm.sh: OVMF, vTPM, 9P shares, user networking).
 # Prints each boot, the medians and their ratio. Build first: mvn -B -pl eos -am package
 # (or mvn -B -pl eos package with the agent assembly already built).
-# Usage: bench/vm-floor.sh [runs (default 3)] [--no-ovmf] [--no-tpm]
+# Usage: bench/vm-floor.sh [runs (default 3)] [--image DIR] [--no-ovmf] [--no-tpm]
+#   --image  an EOS build's output folder (default eos/target/eos)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=3
+image="$root/eos/target/eos"
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-ovmf) export EOS_VM_OVMF=0; shift ;;
     --no-tpm) export EOS_VM_TPM=0; shift ;;
+    --image) image="$2"; shift 2 ;;
     [0-9]*) runs="$1"; shift ;;
-    *) echo "usage: bench/vm-floor.sh [runs] [--no-ovmf] [--no-tpm]" >&2; exit 2 ;;
+    *) echo "usage: bench/vm-floor.sh [runs] [--image DIR] [--no-ovmf] [--no-tpm]" >&2; exit 2 ;;
   esac
 done
-image="$root/eos/target/eos"
-for f in bzImage rootfs.cpio.gz floor.cpio.gz eos-measurements.json; do
-  [ -f "$image/$f" ] || { echo "vm-floor: no $image/$f; build first: mvn -B -pl eos package" >&2; exit 1; }
+[ -f "$image/eos-measurements.json" ] || { echo "vm-floor: no $image/eos-measurements.json; build first: mvn -B -pl eos package" >&2; exit 1; }
+initrd="$image/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["initrd"]["file"])' "$image/eos-measurements.json")"
+for f in "$image/bzImage" "$initrd" "$image/floor.cpio.gz"; do
+  [ -f "$f" ] || { echo "vm-floor: no $f; build first: mvn -B -pl eos package" >&2; exit 1; }
 done
 . "$root/eos/vm.sh"
 missing="$(eos_vm_missing)"
@@ -69,11 +73,12 @@ echo "vm-floor: $runs runs, $( [ "${EOS_VM_OVMF:-1}" = 1 ] && echo "OVMF" || ech
 for i in $(seq 1 "$runs"); do
   f="$(boot "$image/floor.cpio.gz" banner cocos-floor 300)"
   floor+=("$f")
-  e="$(boot "$image/rootfs.cpio.gz" grpc 300)"
+  e="$(boot "$initrd" grpc 300)"
   eos+=("$e")
   userland="$(tr -d '\r' < "$tmp/console.log" | sed -n 's/.*userland up after \([0-9.]*\) s.*/\1/p' | head -1)"
   agent="$(tr -d '\r' < "$tmp/console.log" | sed -n 's/.*started in \([0-9]*\) ms.*/\1/p' | head -1)"
-  echo "run $i: floor answers after $(ms "$f") s; EOS agent SERVING after $(ms "$e") s (guest userland at ${userland:-?} s of uptime, agent started in $(ms "${agent:-0}") s)"
+  # The launcher's "started" line can come after SERVING (runners still activating), or not yet.
+  echo "run $i: floor answers after $(ms "$f") s; EOS agent SERVING after $(ms "$e") s (guest userland at ${userland:-?} s of uptime${agent:+, launcher reported started after $(ms "$agent") s})"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 mf="$(median "${floor[@]}")"; me="$(median "${eos[@]}")"

@@ -2,7 +2,7 @@
 # Builds the EOS guest image: bzImage, rootfs.cpio.gz, the floor image, inputs.txt and
 # eos-measurements.json (see eos/README.md). Run by `mvn -pl eos package`; can run alone:
 #   eos/build.sh [--assembly DIR] [--out DIR] [--work DIR] [--cache DIR] [--runners wasm,bin]
-#                [--emulated] [--epoch SECONDS] [--rootfs-only]
+#                [--emulated true|false] [--compression gzip|zstd] [--epoch SECONDS] [--rootfs-only]
 # Same inputs (eos.lock packages, agent assembly, eos/ sources, options) give byte-identical images.
 set -euo pipefail
 umask 022
@@ -16,6 +16,7 @@ work="$here/target/work"
 cache="${COCOS_EOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cocos-eos}"
 runners="wasm,bin"
 emulated=false
+compression=gzip
 epoch="${SOURCE_DATE_EPOCH:-1767225600}" # 2026-01-01T00:00:00Z, the reactor's outputTimestamp
 rootfs_only=false
 while [ $# -gt 0 ]; do
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --cache) cache="$2"; shift 2 ;;
     --runners) runners="$2"; shift 2 ;;
     --emulated) emulated="${2:-true}"; shift 2 ;;
+    --compression) compression="$2"; shift 2 ;;
     --epoch) epoch="$2"; shift 2 ;;
     --rootfs-only) rootfs_only=true; shift ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
@@ -33,6 +35,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$emulated" in true|false) ;; *) echo "eos: --emulated takes true or false, not '$emulated'" >&2; exit 2 ;; esac
+case "$compression" in
+  gzip) initrd_name=rootfs.cpio.gz ;;
+  zstd) initrd_name=rootfs.cpio.zst ;;
+  *) echo "eos: --compression takes gzip or zstd, not '$compression'" >&2; exit 2 ;;
+esac
 # Seconds since 1970, or a date such as the reactor's project.build.outputTimestamp.
 if ! [[ "$epoch" =~ ^[0-9]+$ ]]; then
   epoch_in="$epoch"
@@ -44,7 +51,9 @@ export SOURCE_DATE_EPOCH="$epoch"
 die() { echo "eos: $*" >&2; exit 1; }
 log() { echo "eos: $* (${SECONDS}s)"; }
 
-for tool in apt-get dpkg-deb depmod modprobe cpio gzip xz readelf strip unzip unshare chroot sha256sum sha384sum; do
+tools=(apt-get dpkg-deb depmod modprobe cpio gzip xz readelf strip unzip unshare chroot sha256sum sha384sum)
+[ "$compression" = zstd ] && tools+=(zstd)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || [ -x "/sbin/$tool" ] || [ -x "/usr/sbin/$tool" ] ||
     die "$tool is missing; run scripts/setup.d/45-eos.sh (as root) or install it"
 done
@@ -105,7 +114,9 @@ unpacked() { # unpacked NAME: the folder holding the package's files
 }
 if [ -d "$work" ]; then chmod -R u+w "$work"; rm -rf "$work"; fi
 # What the output folder held is stale now (the reference boot's files too).
-if [ "$rootfs_only" = false ]; then rm -rf "$out"; fi
+if [ "$rootfs_only" = false ]; then
+  rm -f "$out"/{bzImage,rootfs.cpio.gz,rootfs.cpio.zst,floor.cpio.gz,inputs.txt} "$out"/eos-*
+fi
 mkdir -p "$work" "$out"
 for name in "${pkg_names[@]}"; do
   fetch "$name" >/dev/null # the .deb's SHA-256 is checked on every build
@@ -125,9 +136,15 @@ normalize() { # normalize DIR
   find "$1" -type f ! -perm /111 -exec chmod 0644 {} +
   find "$1" -exec touch -h -d "@$epoch" {} +
 }
-mkcpio() { # mkcpio DIR OUT.cpio.gz
+mkcpio() { # mkcpio DIR OUT [gzip|zstd]
   (cd "$1" && find . -mindepth 1 -printf '%P\0' | sort -z |
-    cpio --quiet --null --reproducible -o -H newc -R 0:0) | gzip -9 -n > "$2"
+    cpio --quiet --null --reproducible -o -H newc -R 0:0) |
+    if [ "${3:-gzip}" = zstd ]; then
+      # Level 15: higher levels gain 1-2% and take minutes. One worker: the same bytes on any host.
+      zstd -q -15 -T1 --no-check -c
+    else
+      gzip -9 -n
+    fi > "$2"
 }
 
 # ---------------------------------------------------------------- common base: busybox, modules
@@ -259,12 +276,13 @@ IFS=, read -ra wanted <<< "$runners"
 chosen=()
 for t in "${wanted[@]}"; do
   t="$(echo "$t" | tr -d ' ' | tr 'A-Z' 'a-z')"
-  [ -n "$t" ] || continue
+  [ -n "$t" ] && [ "$t" != none ] || continue
   j="${runner_jar[$t]:-}"
   [ -n "$j" ] || die "-Deos.runners names runner '$t', which the agent assembly does not ship (it has: $(echo "${!runner_jar[@]}" | tr ' ' '\n' | sort | paste -sd, -))"
   pairs+=("$j" "$agent/runners/$(basename "$j")")
   chosen+=("$t")
 done
+mapfile -t chosen < <(printf '%s\n' "${chosen[@]}" | grep -v '^$' | sort -u || true)
 "$jdk_java" -Duser.timezone=UTC "$here/tools/Repack.java" --linux-x86-64 "${pairs[@]}" > "$work/repack.log" ||
   die "repacking the assembly's jars failed"
 # A runner's configuration stays only if its runner is in the image.
@@ -337,8 +355,8 @@ log "the agent starts from the image's files: $(grep -o 'started in [0-9]* ms' "
 normalize "$rootfs"
 
 # ---------------------------------------------------------------- the image and its records
-mkcpio "$rootfs" "$out/rootfs.cpio.gz"
-log "rootfs.cpio.gz $(stat -c %s "$out/rootfs.cpio.gz") bytes"
+mkcpio "$rootfs" "$out/$initrd_name" "$compression"
+log "$initrd_name $(stat -c %s "$out/$initrd_name") bytes"
 [ "$rootfs_only" = true ] && exit 0
 
 cmdline="console=ttyS0 quiet panic=-1"
@@ -349,6 +367,7 @@ image_kind=release; [ "$emulated" = true ] && image_kind=dev
   echo "# Inputs of the EOS image in this folder: same inputs, same bytes (eos/README.md)."
   echo "image $image_kind"
   echo "runners ${chosen[*]}"
+  echo "compression $compression"
   echo "source-date-epoch $epoch"
   echo "kernel $kver"
   echo "cmdline $cmdline"
@@ -359,6 +378,7 @@ image_kind=release; [ "$emulated" = true ] && image_kind=dev
   echo "tool cpio $(cpio --version | head -1)"
   echo "tool kmod $(depmod --version | head -1)"
   echo "tool xz $(xz --version | head -1)"
+  [ "$compression" = zstd ] && echo "tool zstd $(zstd --version | head -1)"
   echo "tool strip $(strip --version | head -1)"
   echo "jdk-modules $mods"
   echo "kernel-modules $(echo "${eos_modules[@]}" | tr ' ' ',')"
@@ -367,22 +387,22 @@ image_kind=release; [ "$emulated" = true ] && image_kind=dev
   (cd "$here" && find build.sh eos.lock kernel-modules jdk-modules rootfs floor tools -type f | sort |
     while read -r f; do echo "eos $f $(sha "$f")"; done)
   sed 's/^/repack /' "$work/repack.log"
-  for f in bzImage rootfs.cpio.gz floor.cpio.gz; do echo "output $f $(stat -c %s "$out/$f") $(sha "$out/$f")"; done
+  for f in bzImage "$initrd_name" floor.cpio.gz; do echo "output $f $(stat -c %s "$out/$f") $(sha "$out/$f")"; done
 } > "$out/inputs.txt"
 
-size_total=$(( $(stat -c %s "$out/bzImage") + $(stat -c %s "$out/rootfs.cpio.gz") ))
+size_total=$(( $(stat -c %s "$out/bzImage") + $(stat -c %s "$out/$initrd_name") ))
 cat > "$out/eos-measurements.json" <<JSON
 {
   "image": "$image_kind",
   "runners": "$(echo "${chosen[*]}" | tr ' ' ',')",
   "kernel": { "file": "bzImage", "version": "$kver", "size": $(stat -c %s "$out/bzImage"),
     "sha256": "$(sha "$out/bzImage")", "sha384": "$(sha384 "$out/bzImage")" },
-  "initrd": { "file": "rootfs.cpio.gz", "size": $(stat -c %s "$out/rootfs.cpio.gz"),
-    "sha256": "$(sha "$out/rootfs.cpio.gz")", "sha384": "$(sha384 "$out/rootfs.cpio.gz")" },
+  "initrd": { "file": "$initrd_name", "compression": "$compression", "size": $(stat -c %s "$out/$initrd_name"),
+    "sha256": "$(sha "$out/$initrd_name")", "sha384": "$(sha384 "$out/$initrd_name")" },
   "cmdline": "$cmdline",
   "size": $size_total,
   "floor": { "file": "floor.cpio.gz", "size": $(stat -c %s "$out/floor.cpio.gz"),
     "sha256": "$(sha "$out/floor.cpio.gz")" }
 }
 JSON
-log "image: bzImage + rootfs.cpio.gz = $size_total bytes ($(( size_total / 1048576 )) MiB); $out"
+log "image: bzImage + $initrd_name = $size_total bytes ($(( size_total / 1048576 )) MiB); $out"

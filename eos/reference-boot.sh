@@ -6,9 +6,11 @@
 # starting the agent. The values land in eos-measurements.json ("pcrs", "reference"), the event
 # log in eos-eventlog.bin/.txt. --check boots again and compares with the recorded values.
 #
-# Usage: eos/reference-boot.sh [--image DIR] [--check] [--memory MB] [--smp N] [--timeout S]
-#   --image    folder with bzImage, rootfs.cpio.gz, eos-measurements.json (default eos/target/eos)
+# Usage: eos/reference-boot.sh [--image DIR] [--check] [--smp S] [--memory M] [--cpu C] [--timeout S]
+#   --image    folder with bzImage, the initrd, eos-measurements.json (default eos/target/eos)
 #   --check    boot once more and fail unless every recorded PCR has the same value
+#   --smp, --memory, --cpu   QEMU's -smp, -m and -cpu values, as the manager passes them (default
+#              2, 2048, max): PCR 0 depends on -smp, PCR 4 on -m (eos/README.md)
 # Environment: QEMU (default qemu-system-x86_64), OVMF_CODE, OVMF_VARS (default /usr/share/OVMF/*).
 # Needs qemu-system-x86, ovmf, swtpm (scripts/setup.d/45-eos.sh). Without them it fails when CI is
 # set, and otherwise says what is missing and exits 0, leaving the JSON without PCR values.
@@ -16,8 +18,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 image="$here/target/eos"
 mode=record
-memory=2048
-smp=2
+memory=""
+smp=""
+cpu=""
 timeout=300
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,15 +28,16 @@ while [ $# -gt 0 ]; do
     --check) mode=check; shift ;;
     --memory) memory="$2"; shift 2 ;;
     --smp) smp="$2"; shift 2 ;;
+    --cpu) cpu="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "reference-boot: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 qemu="${QEMU:-qemu-system-x86_64}"
 ovmf_code="${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}"
 ovmf_vars="${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}"
-export EOS_VM_MEMORY="$memory" EOS_VM_SMP="$smp" EOS_VM_OVMF=1
+export EOS_VM_OVMF=1 EOS_VM_TPM=1
 . "$here/vm.sh"
 
 missing="$(eos_vm_missing)"
@@ -44,10 +48,21 @@ if [ -n "$missing" ]; then
   echo "$msg; no PCR values recorded (CI is not set, so this is not an error)" >&2
   exit 0
 fi
-for f in bzImage rootfs.cpio.gz eos-measurements.json; do
-  [ -f "$image/$f" ] || { echo "reference-boot: no $image/$f; build first: mvn -B -pl eos package" >&2; exit 1; }
+[ -f "$image/eos-measurements.json" ] || { echo "reference-boot: no $image/eos-measurements.json; build first: mvn -B -pl eos package" >&2; exit 1; }
+field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2:]: d=d.get(k, {}) if isinstance(d, dict) else {}
+print(d if isinstance(d, str) else "")' "$image/eos-measurements.json" "$@"; }
+cmdline="$(field cmdline)"
+initrd="$image/$(field initrd file)"
+for f in "$image/bzImage" "$initrd"; do
+  [ -f "$f" ] || { echo "reference-boot: no $f; build first: mvn -B -pl eos package" >&2; exit 1; }
 done
-cmdline="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cmdline"])' "$image/eos-measurements.json")"
+# --check boots the VM the reference boot used unless told otherwise.
+if [ "$mode" = check ]; then
+  smp="${smp:-$(field reference smp)}"; memory="${memory:-$(field reference memory)}"; cpu="${cpu:-$(field reference cpu)}"
+fi
+smp="${smp:-2}"; memory="${memory:-2048}"; cpu="${cpu:-max}"
+export EOS_VM_MEMORY="$memory" EOS_VM_SMP="$smp" EOS_VM_CPU="$cpu"
 
 tmp="$(mktemp -d /tmp/cocos-eos-ref.XXXXXX)" # short: it holds the swtpm socket
 trap 'eos_vm_stop; rm -rf "$tmp"' EXIT
@@ -58,7 +73,7 @@ echo "COCOS_EOS_REFERENCE=1" > "$tmp/env/environment"
 console="$(dirname "$image")/reference-console.log"
 boot() { # one boot to power-off; 0 when the VM powered off by itself
   start=$(date +%s%N)
-  eos_vm_start "$tmp" "$image/bzImage" "$image/rootfs.cpio.gz" "$cmdline" "$console"
+  eos_vm_start "$tmp" "$image/bzImage" "$initrd" "$cmdline" "$console"
   local deadline=$(( $(date +%s) + timeout ))
   while kill -0 "$EOS_VM_PID" 2>/dev/null; do
     if [ "$(date +%s)" -ge "$deadline" ]; then
@@ -93,9 +108,9 @@ cat > "$tmp/reference.json" <<JSON
   "qemu": "$("$qemu" --version | head -1)",
   "accel": "tcg",
   "machine": "q35",
-  "cpu": "max",
-  "smp": $smp,
-  "memory_mb": $memory,
+  "cpu": "$cpu",
+  "smp": "$smp",
+  "memory": "$memory",
   "ovmf_code": "$ovmf_code",
   "ovmf_code_sha256": "$(sha "$ovmf_code")",
   "ovmf_vars_sha256": "$(sha "$ovmf_vars")",

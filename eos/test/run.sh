@@ -15,9 +15,12 @@ image="$target/eos"
 failures=0
 pass() { echo "eos test: ok   $*"; }
 fail() { echo "eos test: FAIL $*" >&2; failures=$((failures + 1)); }
-for f in bzImage rootfs.cpio.gz floor.cpio.gz inputs.txt eos-measurements.json; do
+[ -f "$image/eos-measurements.json" ] || { echo "eos test: no $image/eos-measurements.json; build first: mvn -B -pl eos package" >&2; exit 1; }
+initrd_name="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["initrd"]["file"])' "$image/eos-measurements.json")"
+for f in bzImage "$initrd_name" floor.cpio.gz inputs.txt; do
   [ -f "$image/$f" ] || { echo "eos test: no $image/$f; build first: mvn -B -pl eos package" >&2; exit 1; }
 done
+uncompress() { case "$1" in *.zst) zstd -dc "$1" ;; *) gzip -dc "$1" ;; esac; }
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/cocos-eos-test.XXXXXX")"
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -25,13 +28,13 @@ trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 # ------------------------------------------------------------------ 1. contents
 x="$tmp/rootfs"
 mkdir -p "$x"
-(cd "$x" && gzip -dc "$image/rootfs.cpio.gz" | cpio --quiet -idm --no-absolute-filenames 2>/dev/null)
+(cd "$x" && uncompress "$image/$initrd_name" | cpio --quiet -idm --no-absolute-filenames 2>/dev/null)
 epoch_date="$(awk '/^source-date-epoch /{print $2}' "$image/inputs.txt")"
 # Owner and time as the archive records them (newc headers: magic, then 13 fields of 8 hex digits).
-if problems="$(python3 - "$image/rootfs.cpio.gz" "$epoch_date" <<'PY'
-import gzip, sys
-data = gzip.open(sys.argv[1]).read()
-epoch, off, bad, count = int(sys.argv[2]), 0, [], 0
+newc_check="$(cat <<'PY'
+import sys
+data = sys.stdin.buffer.read()
+epoch, off, bad, count = int(sys.argv[1]), 0, [], 0
 while True:
     assert data[off:off + 6] == b"070701", f"no newc header at {off}"
     f = [int(data[off + 6 + 8 * i: off + 14 + 8 * i], 16) for i in range(13)]
@@ -47,8 +50,9 @@ while True:
 print("\n".join(bad[:5]) if bad else f"{count}")
 sys.exit(1 if bad else 0)
 PY
-)"; then
-  pass "all $problems entries of rootfs.cpio.gz: owner root:root, time $epoch_date (SOURCE_DATE_EPOCH)"
+)"
+if problems="$(uncompress "$image/$initrd_name" | python3 -c "$newc_check" "$epoch_date")"; then
+  pass "all $problems entries of $initrd_name: owner root:root, time $epoch_date (SOURCE_DATE_EPOCH)"
 else
   fail "entries with another owner or time: $problems"
 fi
@@ -150,7 +154,7 @@ chmod -R u+w "$repro" 2>/dev/null || true
 rm -rf "$repro"
 if bash "$here/build.sh" "$@" --out "$repro/eos" --work "$repro/work" > "$tmp/rebuild.log" 2>&1; then
   same=true
-  for f in bzImage rootfs.cpio.gz floor.cpio.gz inputs.txt; do
+  for f in bzImage "$initrd_name" floor.cpio.gz inputs.txt; do
     if cmp -s "$image/$f" "$repro/eos/$f"; then
       pass "rebuilt from the same inputs, $f is byte for byte the same ($(sha256sum < "$image/$f" | cut -c1-16)…)"
     else
@@ -161,7 +165,7 @@ if bash "$here/build.sh" "$@" --out "$repro/eos" --work "$repro/work" > "$tmp/re
   if [ "$same" = false ]; then
     (cd "$x" && find . -type f | sort | xargs sha256sum) > "$tmp/a.sums"
     y="$tmp/rebuilt"; mkdir -p "$y"
-    (cd "$y" && gzip -dc "$repro/eos/rootfs.cpio.gz" | cpio --quiet -idm --no-absolute-filenames 2>/dev/null)
+    (cd "$y" && uncompress "$repro/eos/$initrd_name" | cpio --quiet -idm --no-absolute-filenames 2>/dev/null)
     (cd "$y" && find . -type f | sort | xargs sha256sum) > "$tmp/b.sums"
     echo "eos test: files that differ between the two builds:" >&2
     diff "$tmp/a.sums" "$tmp/b.sums" | grep '^[<>]' | awk '{print "  " $3}' | sort -u | head -20 >&2

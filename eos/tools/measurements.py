@@ -5,7 +5,7 @@ merges them into eos-measurements.json; or checks a boot against the values reco
   measurements.py record IMAGE_DIR CONSOLE_LOG REFERENCE_JSON
   measurements.py check  IMAGE_DIR CONSOLE_LOG
 
-IMAGE_DIR holds bzImage, rootfs.cpio.gz and eos-measurements.json. REFERENCE_JSON describes the
+IMAGE_DIR holds bzImage, the initrd and eos-measurements.json. REFERENCE_JSON describes the
 boot (QEMU, firmware, machine). Writes eos-eventlog.bin and eos-eventlog.txt next to the image.
 Exit status 0 on success, 1 with a message naming what differs.
 """
@@ -118,11 +118,11 @@ def replay(events, bank):
     return {str(k): v.hex() for k, v in pcrs.items()}
 
 
-def predicted_pcr9(image_dir, cmdline, bank):
+def predicted_pcr9(image_dir, measurements, bank):
     """PCR9 as Linux's EFI stub extends it: the load options OVMF hands the kernel (the command
     line, then " initrd=initrd", UTF-16LE with its NUL), then the initrd file."""
-    options = (cmdline + " initrd=initrd\0").encode("utf-16-le")
-    initrd = (Path(image_dir) / "rootfs.cpio.gz").read_bytes()
+    options = (measurements["cmdline"] + " initrd=initrd\0").encode("utf-16-le")
+    initrd = (Path(image_dir) / measurements["initrd"]["file"]).read_bytes()
     value = bytes(BANK_SIZES[bank])
     for data in (options, initrd):
         value = hashlib.new(bank, value + hashlib.new(bank, data).digest()).digest()
@@ -139,9 +139,10 @@ def main():
     pcrs, log = parse_console(console)
 
     for bank in ("sha256", "sha384"):
-        if bank in pcrs and pcrs[bank]["9"] != predicted_pcr9(image_dir, measurements["cmdline"], bank):
+        expected = predicted_pcr9(image_dir, measurements, bank)
+        if bank in pcrs and pcrs[bank]["9"] != expected:
             fail(f"PCR9 ({bank}) of the boot is {pcrs[bank]['9']}, but the command line and "
-                 f"rootfs.cpio.gz give {predicted_pcr9(image_dir, measurements['cmdline'], bank)}: "
+                 f"{measurements['initrd']['file']} give {expected}: "
                  "the VM did not boot this image with this command line")
 
     if mode == "check":

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # eos/: the guest image build and its boots. The build downloads the pinned kernel, busybox, C
 # libraries and JDK packages itself (apt-get download, eos/eos.lock); from the host it needs
-# dpkg-deb and apt-get, depmod (kmod), cpio, xz (modules are .ko.xz), gzip, readelf and strip
-# (binutils), unzip, and a JDK 17 (scripts/setup.sh). The reference boot and the smoke boots need QEMU, OVMF (UEFI firmware that
+# dpkg-deb and apt-get, depmod (kmod), cpio, xz (modules are .ko.xz), gzip or zstd, readelf and
+# strip (binutils), unzip, and a JDK 17 (scripts/setup.sh). The reference boot and the smoke boots need QEMU, OVMF (UEFI firmware that
 # measures the kernel into the vTPM) and swtpm. Installs only what is missing.
 set -euo pipefail
 need=()
@@ -13,6 +13,7 @@ command -v swtpm_setup >/dev/null || need+=(swtpm-tools)
 command -v depmod >/dev/null || [ -x /sbin/depmod ] || [ -x /usr/sbin/depmod ] || need+=(kmod)
 command -v cpio >/dev/null || need+=(cpio)
 command -v xz >/dev/null || need+=(xz-utils)
+command -v zstd >/dev/null || need+=(zstd)
 command -v gzip >/dev/null || need+=(gzip)
 command -v readelf >/dev/null && command -v strip >/dev/null || need+=(binutils)
 command -v unzip >/dev/null || need+=(unzip)
