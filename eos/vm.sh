@@ -45,7 +45,7 @@ eos_vm_start() {
   # vTPM. The devices and -smp/-m decide the platform PCRs: keep them in step with the manager.
   "${QEMU:-qemu-system-x86_64}" -accel tcg -machine q35 -cpu "${EOS_VM_CPU:-max}" \
     -smp "${EOS_VM_SMP:-2}" -m "${EOS_VM_MEMORY:-2048}" "${firmware[@]}" \
-    -netdev "$net" -device virtio-net-pci,netdev=n0,romfile= \
+    -netdev "$net" -device "virtio-net-pci,${EOS_VM_NET_OPTIONS:-disable-legacy=on,iommu_platform=true,addr=0x2},netdev=n0,romfile=" \
     -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
     -display none -serial file:"$console" -monitor none -no-reboot \
     -fsdev local,id=cert_fs,path="$dir/certs",security_model=mapped \

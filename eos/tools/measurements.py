@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""PCR values of an EOS reference boot: parses the console, the firmware's TCG event log, and
-merges them into eos-measurements.json; or checks a boot against the values recorded there.
+"""PCR values of EOS reference boots: parses each boot's console and the firmware's TCG event log,
+and merges them into eos-measurements.json; or checks a boot against the values recorded there.
 
-  measurements.py record IMAGE_DIR CONSOLE_LOG REFERENCE_JSON
-  measurements.py check  IMAGE_DIR CONSOLE_LOG
+  measurements.py record IMAGE_DIR REFERENCE_JSON SHAPE CONSOLE_LOG [SHAPE CONSOLE_LOG]...
+  measurements.py check  IMAGE_DIR N CONSOLE_LOG
 
-IMAGE_DIR holds bzImage, the initrd and eos-measurements.json. REFERENCE_JSON describes the
-boot (QEMU, firmware, machine). Writes eos-eventlog.bin and eos-eventlog.txt next to the image.
-Exit status 0 on success, 1 with a message naming what differs.
+IMAGE_DIR holds bzImage, the initrd and eos-measurements.json. REFERENCE_JSON describes the boots
+(QEMU, firmware, devices); SHAPE is the -smp/-m/-cpu options of the boot whose console follows.
+record writes "reference" (with each shape's PCR values) and "pcrs" (their union: one value, or
+the list of values where shapes differ), and eos-eventlog-N.bin/.txt next to the image. check
+compares a boot with shape N's recorded values. Exit status 0 on success, 1 with a message naming
+what differs.
 """
 
 import base64
@@ -129,15 +132,7 @@ def predicted_pcr9(image_dir, measurements, bank):
     return value.hex()
 
 
-def main():
-    if len(sys.argv) < 4 or sys.argv[1] not in ("record", "check"):
-        print(__doc__, file=sys.stderr)
-        sys.exit(2)
-    mode, image_dir, console = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-    mfile = image_dir / "eos-measurements.json"
-    measurements = json.loads(mfile.read_text())
-    pcrs, log = parse_console(console)
-
+def check_boot(image_dir, measurements, pcrs):
     for bank in ("sha256", "sha384"):
         expected = predicted_pcr9(image_dir, measurements, bank)
         if bank in pcrs and pcrs[bank]["9"] != expected:
@@ -145,63 +140,108 @@ def main():
                  f"{measurements['initrd']['file']} give {expected}: "
                  "the VM did not boot this image with this command line")
 
+
+ROLES = {
+    "0": "firmware code (OVMF volumes, CRTM version); changes with QEMU's -smp and -m options",
+    "1": "boot variables OVMF creates for the -kernel boot option",
+    "2": "option ROMs (none: virtio-net-pci romfile= empty)",
+    "3": "option ROM configuration (none)",
+    "4": "the kernel: bzImage's PE/Authenticode digest as QEMU hands it over (its setup header "
+         "holds the initrd's address, so -m below 2 GiB matters), plus OVMF's boot action",
+    "5": "ExitBootServices actions",
+    "6": "platform specific (none)",
+    "7": "Secure Boot state and keys (disabled, empty)",
+    "8": "unused",
+    "9": "Linux EFI stub: the load options (command line + ' initrd=initrd') and the initrd",
+    "10": "IMA boot aggregate (of PCR 0-9)",
+}
+
+
+def main():
+    if len(sys.argv) < 5 or sys.argv[1] not in ("record", "check"):
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    mode, image_dir = sys.argv[1], Path(sys.argv[2])
+    mfile = image_dir / "eos-measurements.json"
+    measurements = json.loads(mfile.read_text())
+
     if mode == "check":
-        recorded = measurements.get("pcrs")
-        if not recorded:
-            fail(f"{mfile} holds no PCR values to check against (run eos/reference-boot.sh)")
+        n, console = int(sys.argv[3]), sys.argv[4]
+        pcrs, _ = parse_console(console)
+        check_boot(image_dir, measurements, pcrs)
+        shapes = measurements.get("reference", {}).get("shapes", [])
+        if not 0 < n <= len(shapes):
+            fail(f"{mfile} records no shape {n} (run eos/reference-boot.sh)")
+        recorded = shapes[n - 1]["pcrs"]
         differ = [f"PCR{index} ({bank}) is {pcrs.get(bank, {}).get(index)} on this boot, {value}"
                   " on the reference boot"
                   for bank, values in recorded.items() for index, value in values.items()
                   if pcrs.get(bank, {}).get(index) != value]
         if differ:
-            fail("\n  ".join(["this boot's PCR values differ from the recorded ones:"] + differ))
-        print(f"eos reference: this boot's PCR values equal the recorded ones "
+            fail("\n  ".join([f"this boot's PCR values differ from the recorded ones of "
+                              f"[{shapes[n - 1]['qemu_options']}]:"] + differ))
+        print(f"eos reference: this boot's PCR values equal the recorded ones of "
+              f"[{shapes[n - 1]['qemu_options']}] "
               f"({', '.join(f'{b}: {len(v)}' for b, v in recorded.items())})")
         return
 
-    if log is None:
-        fail("the boot printed no event log (is securityfs there?)")
-    events = parse_event_log(log)
-    for bank in ("sha256", "sha384"):
-        if bank not in pcrs:
-            continue
-        for index, value in replay(events, bank).items():
-            if index in pcrs[bank] and index != "10" and pcrs[bank][index] != value:
-                fail(f"the event log replays PCR{index} ({bank}) to {value}, the TPM says "
-                     f"{pcrs[bank][index]}")
-    (image_dir / "eos-eventlog.bin").write_bytes(log)
-    with open(image_dir / "eos-eventlog.txt", "w") as out:
-        out.write("# The firmware's TCG event log of the reference boot (eos-eventlog.bin):\n")
-        out.write("# PCR, event type, SHA-256 digest, what was measured.\n")
-        for pcr, event_type, digests, data in events:
-            out.write(f"{pcr:2d} {event_type:34s} {digests.get('sha256', '-')} "
-                      f"{describe(event_type, data)}\n")
+    reference = json.loads(Path(sys.argv[3]).read_text())
+    pairs = sys.argv[4:]
+    if len(pairs) % 2:
+        fail("record needs SHAPE CONSOLE pairs")
+    for old in image_dir.glob("eos-eventlog*"):
+        old.unlink()
+    shapes = []
+    for i in range(0, len(pairs), 2):
+        shape, console = pairs[i], pairs[i + 1]
+        number = i // 2 + 1
+        pcrs, log = parse_console(console)
+        check_boot(image_dir, measurements, pcrs)
+        if log is None:
+            fail(f"the boot [{shape}] printed no event log (is securityfs there?)")
+        events = parse_event_log(log)
+        for bank in ("sha256", "sha384"):
+            for index, value in replay(events, bank).items() if bank in pcrs else []:
+                if index in pcrs[bank] and index != "10" and pcrs[bank][index] != value:
+                    fail(f"[{shape}]: the event log replays PCR{index} ({bank}) to {value}, the "
+                         f"TPM says {pcrs[bank][index]}")
+        (image_dir / f"eos-eventlog-{number}.bin").write_bytes(log)
+        with open(image_dir / f"eos-eventlog-{number}.txt", "w") as out:
+            out.write(f"# The firmware's TCG event log of reference boot {number} [{shape}]\n")
+            out.write("# (eos-eventlog-{number}.bin): PCR, event type, SHA-256 digest, what.\n"
+                      .replace("{number}", str(number)))
+            for pcr, event_type, digests, data in events:
+                out.write(f"{pcr:2d} {event_type:34s} {digests.get('sha256', '-')} "
+                          f"{describe(event_type, data)}\n")
+        shapes.append({"qemu_options": shape,
+                       "pcrs": {bank: {str(i): pcrs[bank][str(i)] for i in range(0, 11)}
+                                for bank in ("sha256", "sha384") if bank in pcrs}})
 
-    reference = json.loads(Path(sys.argv[4]).read_text())
-    measurements["pcrs"] = {bank: {str(i): pcrs[bank][str(i)] for i in range(0, 11)}
-                            for bank in ("sha256", "sha384") if bank in pcrs}
-    measurements["pcr_roles"] = {
-        "0": "firmware code (OVMF volumes, CRTM version)",
-        "1": "boot variables OVMF creates for the -kernel boot option",
-        "2": "option ROMs (none: virtio-net-pci romfile= empty)",
-        "3": "option ROM configuration (none)",
-        "4": "the kernel: bzImage's PE/Authenticode digest, plus OVMF's boot action",
-        "5": "ExitBootServices actions",
-        "6": "platform specific (none)",
-        "7": "Secure Boot state and keys (disabled, empty)",
-        "9": "Linux EFI stub: the load options (command line + ' initrd=initrd') and the initrd",
-        "10": "IMA boot aggregate (of PCR 0-9)",
-    }
+    union = {}
+    for bank in shapes[0]["pcrs"]:
+        union[bank] = {}
+        for index in shapes[0]["pcrs"][bank]:
+            values = []
+            for shape in shapes:
+                v = shape["pcrs"].get(bank, {}).get(index)
+                if v is not None and v not in values:
+                    values.append(v)
+            union[bank][index] = values[0] if len(values) == 1 else values
+    measurements["pcrs"] = union
+    measurements["pcr_roles"] = ROLES
     measurements["policy_pcrs"] = {
         "image": [4, 9],
         "platform": [0, 1, 2, 3, 5, 6, 7],
-        "note": "PCR 4 and 9 follow from the image and command line alone; the platform PCRs from "
-                "the firmware build and QEMU's devices (see reference). A policy for VMs the manager "
-                "starts pins both; PCR 16 holds the manifest (the agent extends it).",
+        "note": "PCR 9 follows from the image and command line alone, PCR 4 also from -m; the "
+                "platform PCRs from the firmware build and QEMU's devices, -smp and -m (see "
+                "reference.shapes). A policy for VMs the manager starts pins them all; PCR 16 "
+                "holds the manifest (the agent extends it).",
     }
+    reference["shapes"] = shapes
     measurements["reference"] = reference
     mfile.write_text(json.dumps(measurements, indent=2) + "\n")
-    print(f"eos reference: PCR 0-10 recorded in {mfile}; event log in eos-eventlog.txt")
+    print(f"eos reference: PCR 0-10 of {len(shapes)} VM shape(s) recorded in {mfile}; "
+          f"event logs in eos-eventlog-N.txt")
 
 
 if __name__ == "__main__":
