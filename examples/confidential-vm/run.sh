@@ -29,6 +29,10 @@ work="$(mktemp -d -t cocos-confidential-vm.XXXXXX)"
 manager=""
 cleanup() {
   if [ -n "$manager" ]; then kill "$manager" 2>/dev/null || true; wait "$manager" 2>/dev/null || true; fi
+  # The manager removes its VMs as it stops (MANAGER_STOP_AGENTS_ON_SHUTDOWN); should one outlive
+  # it, end it here rather than leave an emulated VM running.
+  pkill -KILL -f "qemu-system.*$work" 2>/dev/null || true
+  pkill -KILL -f "swtpm.*$work" 2>/dev/null || true
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
