@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.cocos.manager.internal.QemuVmBackend.QemuVm;
 import ai.cocos.proto.computations.v1.ComputationEvent;
@@ -21,13 +20,8 @@ import ai.cocos.proto.manager.CreateReq;
 import ai.cocos.proto.manager.ManagerServiceGrpc;
 import ai.cocos.proto.manager.RemoveReq;
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -417,62 +411,6 @@ class QemuBackendTest {
         said);
     assertTrue(said.endsWith("; install swtpm (scripts/setup.d/44-qemu.sh)"), said);
     assertEquals(List.of(), leftIn(state.resolve("vms")));
-  }
-
-  /**
-   * The EOS image this checkout built, when it has been built (the eos module builds after this
-   * one; the end-to-end test in the integration module always boots it).
-   */
-  @Test
-  void theEosImageBootsAndItsAgentDialsTheManagerAndServesOnTheForwardedPort() throws Exception {
-    Path eos = Path.of("../../eos/target/eos").toAbsolutePath().normalize();
-    assumeTrue(
-        Files.isRegularFile(eos.resolve("bzImage"))
-            && Files.isRegularFile(eos.resolve("rootfs.cpio.gz")),
-        "no EOS image in " + eos + " (mvn -B -pl eos package builds it)");
-    start(
-        Map.of("smpCount", 2),
-        Map.of(
-            "memorySize",
-            "1024M",
-            "diskImgKernelFile",
-            eos.resolve("bzImage").toString(),
-            "diskImgRootfsFile",
-            eos.resolve("rootfs.cpio.gz").toString()));
-    long t0 = System.nanoTime();
-    String id = createVm("eos", null);
-    int port = Integer.parseInt(manager.runtime.vms().ids().isEmpty() ? "0" : forwardedPort(id));
-    await(
-        () ->
-            computation("eos").getEventsList().stream()
-                .anyMatch(e -> e.getType().equals("AgentConnected")),
-        Duration.ofMinutes(4),
-        "the agent in the guest to dial the manager at 10.0.2.2");
-    long connected = (System.nanoTime() - t0) / 1_000_000;
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    try {
-      ServingStatus status =
-          HealthGrpc.newBlockingStub(ch)
-              .withDeadlineAfter(30, TimeUnit.SECONDS)
-              .check(HealthCheckRequest.getDefaultInstance())
-              .getStatus();
-      assertEquals(ServingStatus.SERVING, status);
-    } finally {
-      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    List<String> console = QemuVmBackend.consoleTail(vmDir(id).resolve("console.log"), 50);
-    assertTrue(
-        console.stream().anyMatch(l -> l.contains("starting the agent")), console.toString());
-    System.out.println("EOS: CreateVm to AgentConnected in " + connected + " ms");
-    vms().removeVm(RemoveReq.newBuilder().setCvmId(id).build());
-    assertFalse(Files.exists(vmDir(id)));
-  }
-
-  private String forwardedPort(String id) throws Exception {
-    return String.valueOf(
-        Json.Obj.of(
-                Json.read(Files.readAllBytes(state.resolve("vms").resolve(id + ".json"))), "record")
-            .number("port", 0));
   }
 
   @Test
