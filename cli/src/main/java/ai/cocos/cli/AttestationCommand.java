@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
           + " certificate chain to AMD's or Intel's roots, the TCB, the measurements, the nonce)"
           + " and exits 0 only if it passes. 'attestation policy create' writes a policy pinning"
           + " what given evidence measured, to review and edit; 'ca-bundle' saves the collateral"
-          + " a verification needs for use without network.",
+          + " a verification needs for use without network. 'attestation handshake' takes the"
+          + " evidence of one fresh attested-TLS handshake without sending anything, for a first"
+          + " policy when the agent serves attested TLS only.",
       "",
       "Evidence from the emulated provider (machines without a TEE) is always shown as"
           + " 'emulated, not a real TEE' and passes only a policy that allows emulation."
@@ -30,6 +32,7 @@ import picocli.CommandLine.Spec;
     commandListHeading = "%nCommands:%n",
     subcommands = {
       AttestationGetCommand.class,
+      AttestationHandshakeCommand.class,
       AttestationValidateCommand.class,
       AttestationPolicyCommand.class
     },

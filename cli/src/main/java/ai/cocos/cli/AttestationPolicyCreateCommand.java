@@ -6,8 +6,6 @@ import ai.cocos.api.tee.Policy;
 import ai.cocos.api.tee.TeeProvider;
 import ai.cocos.attestation.PolicyDocument;
 import ai.cocos.attestation.PolicyException;
-import ai.cocos.tee.emulated.EmulatedProvider;
-import ai.cocos.tee.tdx.TdxPolicyTemplate;
 import ai.cocos.tee.vtpm.VtpmPolicyTemplates;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -190,13 +188,7 @@ final class AttestationPolicyCreateCommand extends LocalCommand {
         AttestationProviders.from(Main.env(spec), collateral, !offline);
     Policy policy;
     try {
-      policy =
-          switch (platform) {
-            case TeeProvider.SEV_SNP -> providers.snp().policyFrom(evidence, when, offline);
-            case TeeProvider.TDX -> TdxPolicyTemplate.from(evidence);
-            case TeeProvider.EMULATED -> emulated(providers.provider(platform), evidence, when);
-            default -> VtpmPolicyTemplates.fromEvidence(evidence, when);
-          };
+      policy = EvidencePolicies.from(evidence, when, providers, offline, List.of());
     } catch (AttestationException | IllegalArgumentException e) {
       throw new Failure("cannot write a policy from " + from + ": " + e.getMessage());
     }
@@ -265,14 +257,5 @@ final class AttestationPolicyCreateCommand extends LocalCommand {
       err().flush();
     }
     return 0;
-  }
-
-  /** The emulated provider's policy template (pins the emulated root the evidence chains to). */
-  private Policy emulated(TeeProvider provider, Evidence evidence, Instant when)
-      throws Failure, AttestationException {
-    if (!(provider instanceof EmulatedProvider emulated)) {
-      throw new Failure("no emulated provider on this class path");
-    }
-    return emulated.policyFrom(evidence, when);
   }
 }

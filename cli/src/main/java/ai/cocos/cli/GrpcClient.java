@@ -374,9 +374,16 @@ final class GrpcClient implements AutoCloseable {
   }
 
   /** A client certificate chain and its key, checked to belong together. */
-  private record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {}
+  record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {}
 
-  private static ClientIdentity clientIdentity(Settings s) throws Failure {
+  /**
+   * The client certificate ({@code PREFIX_CLIENT_CERT}) and its key ({@code PREFIX_CLIENT_KEY}).
+   *
+   * @param s the settings, with a client certificate
+   * @return the chain and the key
+   * @throws Failure if a file cannot be read or the key is not the certificate's
+   */
+  static ClientIdentity clientIdentity(Settings s) throws Failure {
     String certVariable = s.server().variable("CLIENT_CERT");
     String keyVariable = s.server().variable("CLIENT_KEY");
     List<X509Certificate> chain = certificates(certVariable, s.clientCert().get());
