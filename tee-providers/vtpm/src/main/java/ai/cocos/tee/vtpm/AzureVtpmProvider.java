@@ -98,9 +98,17 @@ public final class AzureVtpmProvider implements TeeProvider {
     return platform;
   }
 
+  /**
+   * Whether this is an Azure confidential VM: the vTPM opens and holds the HCL report (NV index
+   * 0x01400001, present from boot). Any TPM opens; without this check, a plain vTPM VM (swtpm, GCE,
+   * an SVSM vTPM) would take this provider for its own, and the agent would pick it over {@code
+   * vtpm} and fail its first gathering.
+   *
+   * @return {@code true} if {@link #gather} can be expected to work here
+   */
   @Override
   public boolean canGather() {
-    return VtpmProvider.canOpen(settings.device());
+    return VtpmProvider.canOpen(settings.device()) && AzureGatherer.hasHclReport(settings);
   }
 
   /**

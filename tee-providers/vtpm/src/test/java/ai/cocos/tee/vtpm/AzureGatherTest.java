@@ -4,6 +4,7 @@ import static ai.cocos.tee.vtpm.GceConformanceTest.assertPassed;
 import static ai.cocos.tee.vtpm.GceConformanceTest.finding;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -235,6 +236,10 @@ class AzureGatherTest {
               new AzureSettings(
                   Duration.ZERO, AzureSettings.DEFAULT_TD_QUOTE_URL, Duration.ofSeconds(1)),
               id -> Optional.empty());
+      // A TPM that opens is not enough: without the HCL report this is no Azure VM, and the
+      // agent must not pick this provider over plain vtpm.
+      assertFalse(p.canGather(), "an Azure provider claims a plain vTPM");
+      assertTrue(new VtpmProvider(VtpmSettings.defaults().withDevice(plain.address())).canGather());
       AttestationException x =
           assertThrows(
               AttestationException.class, () -> p.gather(new EvidenceRequest(REPORT_DATA, NONCE)));

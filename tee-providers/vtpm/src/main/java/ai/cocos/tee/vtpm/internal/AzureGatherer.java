@@ -33,6 +33,21 @@ public final class AzureGatherer {
   private AzureGatherer() {}
 
   /**
+   * Whether the vTPM holds an HCL report, as every Azure confidential VM's does from boot.
+   *
+   * @param s the vTPM settings (device)
+   * @return {@code true} if NV index 0x01400001 exists; {@code false} if it does not, or the TPM
+   *     cannot be asked
+   */
+  public static boolean hasHclReport(VtpmSettings s) {
+    try (Tpm tpm = Tpm.open(s.device())) {
+      return tpm.nvSize(AzureSettings.HCL_REPORT_NV_INDEX) >= 0;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
    * Gathers.
    *
    * @param platform the Azure platform id
