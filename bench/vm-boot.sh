@@ -19,7 +19,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cli="$root/bin/cocos-cli"
 eos="$root/eos/target/eos"
 boots="${1:-3}"
-for f in bzImage rootfs.cpio.gz floor.cpio.gz; do
+initrd="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["initrd"]["file"])' "$eos/eos-measurements.json" 2>/dev/null || echo rootfs.cpio.zst)"
+for f in bzImage "$initrd" floor.cpio.gz; do
   [ -f "$eos/$f" ] || { echo "bench/vm-boot.sh: $eos/$f is missing: build first (mvn -B -DskipTests install)" >&2; exit 1; }
 done
 work="$(mktemp -d -t cocos-vmboot.XXXX)"
@@ -46,7 +47,7 @@ start_manager() { # name rootfs first-port; sets manager_url
   grep -q "started in" "$work/$1.log" || { echo "the $1 manager did not start" >&2; tail "$work/$1.log" >&2; exit 1; }
   manager_url="127.0.0.1:$port"
 }
-start_manager eos "$eos/rootfs.cpio.gz" 6270
+start_manager eos "$eos/$initrd" 6270
 eos_manager=$manager_url
 start_manager floor "$eos/floor.cpio.gz" 6280
 floor_manager=$manager_url

@@ -2,7 +2,8 @@
 # Builds the EOS guest image: bzImage, rootfs.cpio.gz, the floor image, inputs.txt and
 # eos-measurements.json (see eos/README.md). Run by `mvn -pl eos package`; can run alone:
 #   eos/build.sh [--assembly DIR] [--out DIR] [--work DIR] [--cache DIR] [--runners wasm,bin]
-#                [--emulated true|false] [--compression gzip|zstd] [--epoch SECONDS] [--rootfs-only]
+#                [--emulated true|false] [--compression gzip|zstd] [--cds false|true] [--epoch SECONDS]
+#                [--rootfs-only]
 # Same inputs (eos.lock packages, agent assembly, eos/ sources, options) give byte-identical images.
 set -euo pipefail
 umask 022
@@ -16,7 +17,8 @@ work="$here/target/work"
 cache="${COCOS_EOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cocos-eos}"
 runners="wasm,bin"
 emulated=false
-compression=gzip
+compression=zstd
+cds=false
 epoch="${SOURCE_DATE_EPOCH:-1767225600}" # 2026-01-01T00:00:00Z, the reactor's outputTimestamp
 rootfs_only=false
 while [ $# -gt 0 ]; do
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
     --runners) runners="$2"; shift 2 ;;
     --emulated) emulated="${2:-true}"; shift 2 ;;
     --compression) compression="$2"; shift 2 ;;
+    --cds) cds="${2:-true}"; shift 2 ;;
     --epoch) epoch="$2"; shift 2 ;;
     --rootfs-only) rootfs_only=true; shift ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$emulated" in true|false) ;; *) echo "eos: --emulated takes true or false, not '$emulated'" >&2; exit 2 ;; esac
+case "$cds" in true|false) ;; *) echo "eos: --cds takes true or false, not '$cds'" >&2; exit 2 ;; esac
 case "$compression" in
   gzip) initrd_name=rootfs.cpio.gz ;;
   zstd) initrd_name=rootfs.cpio.zst ;;
@@ -140,8 +144,10 @@ mkcpio() { # mkcpio DIR OUT [gzip|zstd]
   (cd "$1" && find . -mindepth 1 -printf '%P\0' | sort -z |
     cpio --quiet --null --reproducible -o -H newc -R 0:0) |
     if [ "${3:-gzip}" = zstd ]; then
-      # Level 15: higher levels gain 1-2% and take minutes. One worker: the same bytes on any host.
-      zstd -q -15 -T1 --no-check -c
+      # Level 19 with a 32 MiB window: 12% smaller than level 15, for 45 s of one core (a larger
+      # window gains nothing more). zstd's output does not depend on the number of workers (-T0:
+      # one a core), so any host makes the same bytes.
+      zstd -q -19 --long=25 -T0 --no-check -c
     else
       gzip -9 -n
     fi > "$2"
@@ -250,8 +256,9 @@ done < <(find "$java_home" -type f \( -name '*.so' -o -path '*/bin/*' \) | sort)
 for so in ld-linux-x86-64.so.2 libnss_files.so.2 libnss_dns.so.2 libresolv.so.2; do copy_lib "$so"; done
 ln -sfn /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$rootfs/lib64/ld-linux-x86-64.so.2"
 
-# The agent assembly, with only the chosen runners, its jars stored and stripped of other
-# platforms' native libraries (tools/Repack.java).
+# The agent assembly, with only the chosen runners, its jars stored, stripped of other platforms'
+# native libraries and of jar signatures (the image is measured whole), and the classes of the jars
+# eos/shrink lists that no code of the image reaches left out (tools/Repack.java).
 agent="$rootfs/opt/cocos/agent"
 mkdir -p "$agent"/{launcher,bundles,runners,conf}
 cp "$assembly/assembly.properties" "$agent/"
@@ -283,7 +290,8 @@ for t in "${wanted[@]}"; do
   chosen+=("$t")
 done
 mapfile -t chosen < <(printf '%s\n' "${chosen[@]}" | grep -v '^$' | sort -u || true)
-"$jdk_java" -Duser.timezone=UTC "$here/tools/Repack.java" --linux-x86-64 "${pairs[@]}" > "$work/repack.log" ||
+"$jdk_java" -Duser.timezone=UTC "$here/tools/Repack.java" --linux-x86-64 --unsign --shrink "$here/shrink" \
+  "${pairs[@]}" > "$work/repack.log" ||
   die "repacking the assembly's jars failed"
 # A runner's configuration stays only if its runner is in the image.
 for cfg in "$agent"/conf/ai.cocos.runner.*.cfg; do
@@ -318,13 +326,15 @@ normalize "$rootfs"
 
 # ---------------------------------------------------------------- class data, and a start check
 # Both run inside the image's own tree (chroot: paths as the guest sees them), as root or in a user
-# namespace. The JDK's class-data archive is dumped with the Serial GC the agent runs: a G1 dump
-# archives heap objects in an order that changes from run to run, and JDK 17 ignores archived heap
-# objects under any other collector anyway. There is no AppCDS archive of the agent's own classes:
-# JDK 17's dynamic archive differs from dump to dump (the classes a start loads depend on thread
-# timing), which would make the image irreproducible, and under TCG it saved about 1 s of 9-10 s
-# (eos/README.md). Then the agent starts once from the image's files, in plugins mode (start, wait
-# for the gRPC endpoint, list the plugins, stop): a missing Java module or library fails here.
+# namespace. A class-data archive of the JDK's classes only with --cds true: JDK 17's static dump
+# is not deterministic (the order of its symbols follows which memory chunks the VM's threads
+# happened to free: 2 to 6 different archives in 10 dumps here, with a fixed heap, one arena, one
+# CPU and no background deflation tried), and a reproducible image, whose digest anyone can
+# rebuild and compare with PCR 9, comes first. It is dumped with the Serial GC the agent runs (JDK
+# 17 ignores archived heap objects under any other collector). There is no AppCDS archive of the
+# agent's own classes either (eos/README.md). Then the agent starts once from the image's files,
+# in plugins mode (start, wait for the gRPC endpoint, list the plugins, stop): a missing Java
+# module or library fails here.
 in_image() { # in_image COMMAND...: runs COMMAND chrooted into the image tree, /dev /proc /tmp mounted
   local script='set -e; r="$1"; shift
     mount --bind /dev "$r/dev"; mount -t proc proc "$r/proc"; mount -t tmpfs tmpfs "$r/tmp"
@@ -335,15 +345,19 @@ in_image() { # in_image COMMAND...: runs COMMAND chrooted into the image tree, /
     unshare --map-root-user --mount --pid --fork --propagation private sh -c "$script" sh "$rootfs" "$@"
   fi
 }
-in_image /opt/java/bin/java -Xshare:dump -XX:+UseSerialGC -Xlog:cds=off >"$work/cds.log" 2>&1 ||
-  { sed 's/^/  /' "$work/cds.log" >&2; die "the image's runtime could not dump its class-data archive (as non-root this needs user namespaces: unshare -r)"; }
-rm -f "$java_home/lib/server/classes_nocoops.jsa"
+rm -f "$java_home"/lib/server/classes*.jsa
+if [ "$cds" = true ]; then
+  in_image /opt/java/bin/java -Xshare:dump -XX:+UseSerialGC -Xmx128M -Xms128M -Xmn120M -Xlog:cds=off \
+    >"$work/cds.log" 2>&1 ||
+    { sed 's/^/  /' "$work/cds.log" >&2; die "the image's runtime could not dump its class-data archive (as non-root this needs user namespaces: unshare -r)"; }
+  rm -f "$java_home/lib/server/classes_nocoops.jsa"
+fi
 java_opts=()
 while IFS= read -r opt; do java_opts+=("$opt"); done < "$rootfs/etc/cocos-eos/java.options"
 agent_env=(/usr/bin/env -i PATH=/bin:/usr/bin HOME=/root LANG=C.UTF-8 AGENT_GRPC_HOST=127.0.0.1
   AGENT_GRPC_PORT=0 AGENT_CVM_GRPC_URL= AGENT_LOG_LEVEL=warn AGENT_WORK_DIR=/tmp/cocos)
-# -Xshare:on: the class-data archive must map with the agent's options (:auto would be quiet).
-check_opts=(-Xshare:on)
+# -Xshare:on: a class-data archive must map with the agent's options (:auto would be quiet).
+if [ "$cds" = true ]; then check_opts=(-Xshare:on); else check_opts=(-Xshare:off); fi
 for opt in "${java_opts[@]}"; do case "$opt" in -Xshare:*) ;; *) check_opts+=("$opt") ;; esac; done
 if ! in_image "${agent_env[@]}" /opt/java/bin/java "${check_opts[@]}" \
     -cp "$(cat "$rootfs/etc/cocos-eos/classpath")" ai.cocos.core.launch.Main --assembly /opt/cocos/agent \
@@ -368,6 +382,7 @@ image_kind=release; [ "$emulated" = true ] && image_kind=dev
   echo "image $image_kind"
   echo "runners ${chosen[*]}"
   echo "compression $compression"
+  echo "cds $cds"
   echo "source-date-epoch $epoch"
   echo "kernel $kver"
   echo "cmdline $cmdline"
@@ -384,7 +399,7 @@ image_kind=release; [ "$emulated" = true ] && image_kind=dev
   echo "kernel-modules $(echo "${eos_modules[@]}" | tr ' ' ',')"
   (cd "$assembly" && find assembly.properties jvm.options conf launcher bundles runners -type f 2>/dev/null |
     sort | while read -r f; do echo "assembly $f $(sha "$f")"; done)
-  (cd "$here" && find build.sh eos.lock kernel-modules jdk-modules rootfs floor tools -type f | sort |
+  (cd "$here" && find build.sh eos.lock kernel-modules jdk-modules shrink rootfs floor tools -type f | sort |
     while read -r f; do echo "eos $f $(sha "$f")"; done)
   sed 's/^/repack /' "$work/repack.log"
   for f in bzImage "$initrd_name" floor.cpio.gz; do echo "output $f $(stat -c %s "$out/$f") $(sha "$out/$f")"; done

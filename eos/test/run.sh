@@ -77,9 +77,29 @@ for cfg in "$x"/opt/cocos/agent/conf/ai.cocos.runner.*.cfg; do
 done
 [ ! -e "$x/opt/cocos/agent/agent.jsa" ] && ! grep -q SharedArchiveFile "$x/etc/cocos-eos/java.options" &&
   pass "no host AppCDS archive and no option naming one" || fail "the image carries or names an AppCDS archive"
-[ -s "$x/opt/java/lib/server/classes.jsa" ] && pass "the runtime has its class-data archive" || fail "no opt/java/lib/server/classes.jsa"
+if [ "$(awk '/^cds /{print $2}' "$image/inputs.txt")" = true ]; then
+  [ -s "$x/opt/java/lib/server/classes.jsa" ] && pass "the runtime has its class-data archive (--cds true)" || fail "no opt/java/lib/server/classes.jsa"
+else
+  [ -z "$(find "$x/opt/java" -name '*.jsa')" ] && pass "no class-data archive (JDK 17 does not dump one reproducibly)" ||
+    fail "a class-data archive in an image built without --cds"
+fi
 foreign="$(for j in "$x"/opt/cocos/agent/*/*.jar; do unzip -l "$j" | awk '{print $4}' | { grep -E '\.(dll|dylib|jnilib)$' || true; } | sed "s|^|$(basename "$j"): |"; done | head -3)"
 [ -z "$foreign" ] && pass "no Windows or macOS native libraries in the agent's jars" || fail "foreign natives left: $foreign"
+signed="$(for j in "$x"/opt/cocos/agent/*/*.jar; do unzip -l "$j" | awk '{print $4}' | { grep -iE '^META-INF/[^/]+\.(SF|RSA|DSA|EC)$' || true; } | sed "s|^|$(basename "$j"): |"; done | head -3)"
+[ -z "$signed" ] && pass "no jar signatures (the measured image covers every jar)" || fail "jar signatures left: $signed"
+# eos/shrink: what grpc-java and the agent reach stays, the rest of those jars goes.
+tg="$(ls "$x"/opt/cocos/agent/bundles/cocos-transport-grpc-*.jar)"
+unzip -q -o "$tg" 'lib/proto-google-common-protos-*.jar' 'lib/grpc-netty-shaded-*.jar' -d "$tmp/tg"
+protos="$(unzip -l "$tmp"/tg/lib/proto-google-common-protos-*.jar | awk '{print $4}')"
+if grep -qx 'com/google/rpc/Status.class' <<< "$protos" && ! grep -q '^com/google/api/.*\.class$' <<< "$protos"; then
+  pass "shrunk: common protos keep google.rpc.Status, drop the other Google APIs"
+else
+  fail "common protos in the image: google.rpc.Status missing or com/google/api left"
+fi
+netty="$(unzip -l "$tmp"/tg/lib/grpc-netty-shaded-*.jar | awk '{print $4}')"
+for c in channel/epoll/Native channel/unix/FileDescriptor internal/tcnative/SSL channel/DefaultFileRegion; do
+  grep -qx "io/grpc/netty/shaded/io/netty/$c.class" <<< "$netty" || fail "netty's $c (looked up from native code) was shrunk away"
+done
 kver="$(awk '/^kernel /{print $2}' "$image/inputs.txt")"
 while read -r module need; do
   case "$module" in ''|'#'*) continue ;; esac

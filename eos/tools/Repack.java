@@ -1,10 +1,25 @@
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -12,57 +27,156 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Rewrites a jar for the EOS image: every entry, and every entry of the jars it embeds, is stored
- * (not deflated), in its original order with its original time, so that the image's one compressor
- * sees the class bytes instead of already-compressed data (smaller image, and nothing to inflate
- * when a class loads). With {@code --linux-x86-64} it also leaves out native libraries built for
- * other systems (netty's tcnative for Windows and macOS, JNA's dispatch libraries for 30 platforms),
- * which the guest can never load. Entry contents are not changed, so jar signatures stay valid.
+ * Rewrites the agent's jars for the EOS image.
  *
- * <p>Usage: {@code java -Duser.timezone=UTC Repack.java [--linux-x86-64] IN.jar OUT.jar...}. Prints
- * one line a jar: entries kept, native libraries left out and their bytes. Same input, same output
- * (the time zone is fixed because zip entry times are local times).
+ * <ul>
+ *   <li>Every entry, and every entry of the jars a bundle embeds, is stored (not deflated), in its
+ *       original order with its original time, so that the image's one compressor sees the class
+ *       bytes instead of already-compressed data (smaller image, nothing to inflate as a class
+ *       loads).
+ *   <li>{@code --linux-x86-64}: native libraries built for other systems (netty's tcnative for
+ *       Windows and macOS, JNA's dispatch libraries for 30 platforms) are left out: the guest can
+ *       never load them.
+ *   <li>{@code --unsign}: jar signatures (META-INF/*.SF, *.RSA, *.DSA, *.EC and the manifest's
+ *       per-entry digest sections) are left out. Nothing in the guest checks them (the framework runs
+ *       without a security manager), and the whole image is measured at boot instead (PCR 9), which
+ *       covers every byte of every jar. BouncyCastle's signatures alone are 2 MB of digests, which
+ *       do not compress.
+ *   <li>{@code --shrink FILE}: the classes of the jars FILE names ({@code shrink <jar glob>}) that
+ *       no other class of the image can reach are left out. A class is reached when a reached class
+ *       names it: in its constant pool (class references and type descriptors), in a string constant
+ *       holding its binary name (how {@code Class.forName} and service lists name classes), or in a
+ *       {@code META-INF/services} file; every class of a jar not shrunk, and every class FILE keeps
+ *       by prefix ({@code keep <prefix>}), is reached. So what is left out is what no code of the
+ *       image refers to by name. The {@code .proto} sources of shrunk jars go too.
+ * </ul>
+ *
+ * <p>Usage: {@code java -Duser.timezone=UTC Repack.java [--linux-x86-64] [--unsign] [--shrink
+ * FILE] IN.jar OUT.jar...}. Prints one line a jar, and one a shrunk embedded jar: entries kept,
+ * what was left out and its bytes. Same input, same output (the time zone is fixed because zip
+ * entry times are local times).
  */
 public final class Repack {
   private static final Pattern NATIVE =
       Pattern.compile(".*(\\.so(\\.[0-9.]+)?|\\.dll|\\.dylib|\\.jnilib|/libjnidispatch\\.a)$");
   private static final Pattern FOREIGN_OS =
-      Pattern.compile(".*(win32|windows|osx|darwin|macos|freebsd|openbsd|sunos|solaris|aix|android|dragonfly).*");
+      Pattern.compile(
+          ".*(win32|windows|osx|darwin|macos|freebsd|openbsd|sunos|solaris|aix|android|dragonfly).*");
   private static final Pattern ARCH =
       Pattern.compile(".*(x86|i386|i686|amd64|aarch|arm|ppc|s390|riscv|loongarch|sparc|mips).*");
   private static final Pattern X86_64 = Pattern.compile(".*(x86[-_]64|amd64).*");
+  private static final Pattern SIGNATURE =
+      Pattern.compile("META-INF/[^/]+\\.(SF|RSA|DSA|EC)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern VERSIONED = Pattern.compile("META-INF/versions/[0-9]+/(.*)");
+  /** A type descriptor inside a descriptor or signature: {@code Lpkg/Name;}. */
+  private static final Pattern DESCRIPTOR = Pattern.compile("L([A-Za-z_$][\\w$/]*)[;<]");
+  /** A string constant that may be a class's binary name, dotted or slashed. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_$][\\w$]*([./][A-Za-z_$][\\w$]*)+");
 
-  private int kept;
-  private int dropped;
-  private long droppedBytes;
+  /** One entry of a jar, or of a jar a jar embeds ({@code jar} is then the embedded jar's path). */
+  private record Entry(ZipEntry zip, byte[] data, List<Entry> nested) {}
+
+  /** A class file found in the input, and the jar (outer!inner) that holds it. */
+  private record ClassFile(String jar, byte[] data, boolean shrinkable) {}
+
   private final boolean linuxOnly;
+  private final boolean unsign;
+  private final List<PathMatcher> shrinkJars = new ArrayList<>();
+  private final List<String> keepPrefixes = new ArrayList<>();
+  private final Map<String, List<ClassFile>> classes = new HashMap<>();
+  private final Set<String> serviceNames = new HashSet<>();
+  private final Set<String> reached = new HashSet<>();
+  private final Map<String, long[]> jarStats = new TreeMap<>();
 
-  private Repack(boolean linuxOnly) {
+  private Repack(boolean linuxOnly, boolean unsign) {
     this.linuxOnly = linuxOnly;
+    this.unsign = unsign;
   }
 
   public static void main(String[] args) throws IOException {
-    boolean linuxOnly = args.length > 0 && args[0].equals("--linux-x86-64");
-    int first = linuxOnly ? 1 : 0;
-    if (args.length == first || (args.length - first) % 2 != 0) {
-      System.err.println("usage: Repack [--linux-x86-64] IN.jar OUT.jar [IN.jar OUT.jar]...");
-      System.exit(2);
+    boolean linuxOnly = false;
+    boolean unsign = false;
+    Path shrink = null;
+    int i = 0;
+    for (; i < args.length && args[i].startsWith("--"); i++) {
+      switch (args[i]) {
+        case "--linux-x86-64" -> linuxOnly = true;
+        case "--unsign" -> unsign = true;
+        case "--shrink" -> shrink = Path.of(args[++i]);
+        default -> usage("unknown option " + args[i]);
+      }
     }
+    if (args.length == i || (args.length - i) % 2 != 0) {
+      usage("want pairs of IN.jar OUT.jar");
+    }
+    Repack r = new Repack(linuxOnly, unsign);
+    if (shrink != null) {
+      r.readShrinkFile(shrink);
+    }
+    Map<Path, List<Entry>> jars = new LinkedHashMap<>();
+    Map<Path, Path> outs = new LinkedHashMap<>();
+    for (; i < args.length; i += 2) {
+      Path in = Path.of(args[i]);
+      jars.put(in, r.read(in.getFileName().toString(), Files.readAllBytes(in)));
+      outs.put(in, Path.of(args[i + 1]));
+    }
+    r.reach();
     PrintStream o = System.out;
-    for (int i = first; i < args.length; i += 2) {
-      Repack r = new Repack(linuxOnly);
-      byte[] out = r.repack(Files.readAllBytes(Path.of(args[i])));
-      Files.write(Path.of(args[i + 1]), out);
-      o.println(
-          Path.of(args[i]).getFileName()
-              + ": "
-              + r.kept
-              + " entries stored, "
-              + r.dropped
-              + " foreign native libraries left out ("
-              + r.droppedBytes
-              + " bytes)");
+    for (Map.Entry<Path, List<Entry>> jar : jars.entrySet()) {
+      String name = jar.getKey().getFileName().toString();
+      Files.write(outs.get(jar.getKey()), r.write(name, jar.getValue()));
     }
+    r.jarStats.forEach(
+        (jar, s) ->
+            o.println(
+                jar
+                    + ": "
+                    + s[0]
+                    + " entries stored, "
+                    + s[1]
+                    + " foreign native libraries left out ("
+                    + s[2]
+                    + " bytes), "
+                    + s[3]
+                    + " signature files and digests left out ("
+                    + s[4]
+                    + " bytes), "
+                    + s[5]
+                    + " unreached classes and sources left out ("
+                    + s[6]
+                    + " bytes)"));
+  }
+
+  private static void usage(String why) {
+    System.err.println(
+        "Repack: "
+            + why
+            + "\nusage: Repack [--linux-x86-64] [--unsign] [--shrink FILE] IN.jar OUT.jar"
+            + " [IN.jar OUT.jar]...");
+    System.exit(2);
+  }
+
+  private void readShrinkFile(Path file) throws IOException {
+    for (String raw : Files.readAllLines(file)) {
+      String line = raw.replaceFirst("#.*", "").strip();
+      if (line.isEmpty()) {
+        continue;
+      }
+      String[] f = line.split("\\s+");
+      if (f.length != 2 || !(f[0].equals("shrink") || f[0].equals("keep"))) {
+        throw new IOException(file + ": want 'shrink <jar glob>' or 'keep <class prefix>': " + raw);
+      }
+      if (f[0].equals("shrink")) {
+        shrinkJars.add(FileSystems.getDefault().getPathMatcher("glob:" + f[1]));
+      } else {
+        keepPrefixes.add(f[1].replace('.', '/'));
+      }
+    }
+  }
+
+  private boolean shrinkable(String jarName) {
+    Path p = Path.of(jarName.substring(jarName.lastIndexOf('/') + 1));
+    return shrinkJars.stream().anyMatch(m -> m.matches(p));
   }
 
   static boolean foreignNative(String name) {
@@ -76,23 +190,146 @@ public final class Repack {
     return ARCH.matcher(n).matches() && !X86_64.matcher(n).matches();
   }
 
-  private byte[] repack(byte[] jar) throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(jar.length * 2);
-    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar));
-        ZipOutputStream out = new ZipOutputStream(buf)) {
-      out.setMethod(ZipOutputStream.STORED);
+  /** Reads a jar (and the jars it embeds), indexing its classes and service lists. */
+  private List<Entry> read(String jarName, byte[] jar) throws IOException {
+    boolean shrink = shrinkable(jarName);
+    List<Entry> entries = new ArrayList<>();
+    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar))) {
       for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         byte[] data = in.readAllBytes();
-        if (linuxOnly && foreignNative(e.getName())) {
-          dropped++;
-          droppedBytes += data.length;
+        List<Entry> nested = null;
+        String name = e.getName();
+        if (!e.isDirectory() && name.endsWith(".jar")) {
+          nested = read(jarName + "!" + name, data);
+        } else if (className(name) != null) {
+          classes
+              .computeIfAbsent(className(name), k -> new ArrayList<>())
+              .add(new ClassFile(jarName, data, shrink));
+        } else if (name.startsWith("META-INF/services/") && !e.isDirectory()) {
+          serviceNames.add(name.substring("META-INF/services/".length()).replace('.', '/'));
+          for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
+            String s = line.replaceFirst("#.*", "").strip();
+            if (!s.isEmpty()) {
+              serviceNames.add(s.replace('.', '/'));
+            }
+          }
+        }
+        entries.add(new Entry(e, data, nested));
+      }
+    }
+    return entries;
+  }
+
+  /** The internal name of the class an entry holds ({@code a/b/C}), or null if it is no class. */
+  private static String className(String entry) {
+    if (!entry.endsWith(".class") || entry.endsWith("module-info.class")) {
+      return null;
+    }
+    Matcher v = VERSIONED.matcher(entry);
+    String path = v.matches() ? v.group(1) : entry;
+    return path.substring(0, path.length() - ".class".length());
+  }
+
+  /** Marks every class reachable from the roots. */
+  private void reach() throws IOException {
+    Deque<String> work = new ArrayDeque<>();
+    for (Map.Entry<String, List<ClassFile>> c : classes.entrySet()) {
+      boolean root =
+          c.getValue().stream().anyMatch(f -> !f.shrinkable())
+              || serviceNames.contains(c.getKey())
+              || keepPrefixes.stream().anyMatch(c.getKey()::startsWith);
+      if (root && reached.add(c.getKey())) {
+        work.add(c.getKey());
+      }
+    }
+    while (!work.isEmpty()) {
+      for (ClassFile f : classes.get(work.poll())) {
+        for (String ref : references(f.data())) {
+          if (classes.containsKey(ref) && reached.add(ref)) {
+            work.add(ref);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The class names a class file mentions: its class constants, the types in its descriptors and
+   * signatures, and string constants shaped like class names (JVMS §4.4).
+   */
+  private static Set<String> references(byte[] cls) throws IOException {
+    Set<String> refs = new HashSet<>();
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(cls));
+    if (in.readInt() != 0xCAFEBABE) {
+      throw new IOException("not a class file");
+    }
+    in.readUnsignedShort(); // minor
+    in.readUnsignedShort(); // major
+    int count = in.readUnsignedShort();
+    for (int i = 1; i < count; i++) {
+      int tag = in.readUnsignedByte();
+      switch (tag) {
+        case 1 -> { // CONSTANT_Utf8: class names, descriptors, signatures and string constants
+          String s = in.readUTF();
+          Matcher d = DESCRIPTOR.matcher(s);
+          while (d.find()) {
+            refs.add(d.group(1));
+          }
+          String t = s.startsWith("[") ? s.replaceFirst("^\\[+L?", "").replaceFirst(";$", "") : s;
+          if (NAME.matcher(t).matches()) {
+            refs.add(t.replace('.', '/'));
+          }
+        }
+        case 3, 4 -> in.skipBytes(4); // Integer, Float
+        case 5, 6 -> { // Long, Double: two slots
+          in.skipBytes(8);
+          i++;
+        }
+        case 7, 8, 16, 19, 20 -> in.skipBytes(2); // Class, String, MethodType, Module, Package
+        case 9, 10, 11, 12, 17, 18 -> in.skipBytes(4); // refs, NameAndType, (Invoke)Dynamic
+        case 15 -> in.skipBytes(3); // MethodHandle
+        default -> throw new IOException("constant pool tag " + tag + " at index " + i);
+      }
+    }
+    return refs;
+  }
+
+  private byte[] write(String jarName, List<Entry> entries) throws IOException {
+    long[] stats = jarStats.computeIfAbsent(jarName, k -> new long[7]);
+    boolean shrink = shrinkable(jarName);
+    boolean signed =
+        unsign && entries.stream().anyMatch(e -> SIGNATURE.matcher(e.zip().getName()).matches());
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (ZipOutputStream out = new ZipOutputStream(buf)) {
+      out.setMethod(ZipOutputStream.STORED);
+      for (Entry e : entries) {
+        String name = e.zip().getName();
+        byte[] data = e.data();
+        if (linuxOnly && foreignNative(name)) {
+          stats[1]++;
+          stats[2] += data.length;
           continue;
         }
-        if (!e.isDirectory() && e.getName().endsWith(".jar")) {
-          data = repack(data);
+        if (signed && SIGNATURE.matcher(name).matches()) {
+          stats[3]++;
+          stats[4] += data.length;
+          continue;
         }
-        ZipEntry s = new ZipEntry(e.getName());
-        s.setTime(e.getTime());
+        if (shrink && (name.endsWith(".proto") || unreached(name))) {
+          stats[5]++;
+          stats[6] += data.length;
+          continue;
+        }
+        if (signed && name.equals("META-INF/MANIFEST.MF")) {
+          byte[] main = withoutDigests(data);
+          stats[4] += data.length - main.length;
+          data = main;
+        }
+        if (e.nested() != null) {
+          data = write(jarName + "!" + name, e.nested());
+        }
+        ZipEntry s = new ZipEntry(name);
+        s.setTime(e.zip().getTime());
         s.setMethod(ZipEntry.STORED);
         s.setSize(data.length);
         s.setCompressedSize(data.length);
@@ -102,9 +339,49 @@ public final class Repack {
         out.putNextEntry(s);
         out.write(data);
         out.closeEntry();
-        kept++;
+        stats[0]++;
       }
     }
+    if (stats[3] == 0 && stats[5] == 0 && jarName.contains("!")) {
+      jarStats.remove(jarName); // an embedded jar only stored: the outer jar's line says it
+    }
     return buf.toByteArray();
+  }
+
+  private boolean unreached(String entry) {
+    String c = className(entry);
+    return c != null && !reached.contains(c);
+  }
+
+  /**
+   * The manifest without its per-entry sections that hold only digests (JAR File Specification:
+   * sections are separated by an empty line, continuation lines start with a space).
+   */
+  static byte[] withoutDigests(byte[] manifest) {
+    String text = new String(manifest, StandardCharsets.UTF_8);
+    String[] sections = text.split("(?<=\r?\n)(?=\r?\n)");
+    StringBuilder out = new StringBuilder(sections[0]);
+    for (int i = 1; i < sections.length; i++) {
+      String section = sections[i];
+      boolean digestsOnly = true;
+      for (String line : section.split("\r?\n")) {
+        if (line.isEmpty() || line.startsWith(" ")) {
+          continue;
+        }
+        String key = line.substring(0, Math.max(0, line.indexOf(':')));
+        if (!key.equals("Name") && !key.endsWith("-Digest")) {
+          digestsOnly = false;
+        }
+      }
+      if (!digestsOnly) {
+        out.append(section);
+      }
+    }
+    // A manifest ends with an empty line (the last section's end).
+    String nl = sections[0].endsWith("\r\n") ? "\r\n" : "\n";
+    if (!out.toString().endsWith(nl + nl)) {
+      out.append(nl);
+    }
+    return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 }

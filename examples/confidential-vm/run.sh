@@ -3,7 +3,7 @@
 # EOS image under QEMU, with a vTPM (swtpm), checked by remote attestation from inside the VM.
 #
 # The operator runs the manager with MANAGER_BACKEND=qemu; create-vm boots eos/target/eos (bzImage +
-# rootfs.cpio.gz) through OVMF, which measures the kernel, the initramfs and the kernel command
+# rootfs.cpio.zst) through OVMF, which measures the kernel, the initramfs and the kernel command
 # line into the vTPM; the agent inside dials the manager (10.0.2.2 through QEMU's user network),
 # receives the manifest and measures it into PCR16. Before anyone uploads, the lab asks the agent
 # for a vTPM quote over a fresh nonce and validates it against a policy that pins the PCRs the
@@ -45,8 +45,10 @@ fail() {
   exit 1
 }
 [ -x "$cli" ] || fail "$cli is missing: build the project first (mvn -B install -DskipTests)"
-for f in bzImage rootfs.cpio.gz eos-measurements.json; do
-  [ -f "$eos/$f" ] || fail "$eos/$f is missing: build the EOS image (mvn -B -pl eos package)"
+[ -f "$eos/eos-measurements.json" ] || fail "$eos/eos-measurements.json is missing: build the EOS image (mvn -B -pl eos package)"
+initrd="$eos/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["initrd"]["file"])' "$eos/eos-measurements.json")"
+for f in "$eos/bzImage" "$initrd"; do
+  [ -f "$f" ] || fail "$f is missing: build the EOS image (mvn -B -pl eos package)"
 done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port="${MANAGER_GRPC_PORT:-$(free_port)}"
@@ -74,7 +76,8 @@ MANAGER_BACKEND=qemu MANAGER_GRPC_HOST=127.0.0.1 MANAGER_GRPC_PORT="$port" \
   MANAGER_QEMU_HOST_FWD_RANGE="${MANAGER_QEMU_HOST_FWD_RANGE:-6240-6260}" \
   MANAGER_QEMU_MEMORY_SIZE="${MANAGER_QEMU_MEMORY_SIZE:-2048M}" \
   MANAGER_QEMU_SMP_COUNT="${MANAGER_QEMU_SMP_COUNT:-2}" MANAGER_STOP_GRACE_MILLIS=5000 \
-  MANAGER_EOS_VERSION="$(sha256sum "$eos/rootfs.cpio.gz" | cut -c1-12)" \
+  MANAGER_QEMU_DISK_IMG_KERNEL_FILE="$eos/bzImage" MANAGER_QEMU_DISK_IMG_ROOTFS_FILE="$initrd" \
+  MANAGER_EOS_VERSION="$(sha256sum "$initrd" | cut -c1-12)" \
   "$root/bin/cocos-manager" >manager.log 2>&1 &
 manager=$!
 for _ in $(seq 1 300); do grep -q "started in" manager.log && break; kill -0 "$manager" 2>/dev/null || break; sleep 0.1; done
