@@ -73,7 +73,7 @@ public final class Repack {
   /** A string constant that may be a class's binary name, dotted or slashed. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z_$][\\w$]*([./][A-Za-z_$][\\w$]*)+");
 
-  /** One entry of a jar, or of a jar a jar embeds ({@code jar} is then the embedded jar's path). */
+  /** One entry of a jar; {@code nested} holds the entries of an embedded jar, else null. */
   private record Entry(ZipEntry zip, byte[] data, List<Entry> nested) {}
 
   /** A class file found in the input, and the jar (outer!inner) that holds it. */
@@ -86,7 +86,22 @@ public final class Repack {
   private final Map<String, List<ClassFile>> classes = new HashMap<>();
   private final Set<String> serviceNames = new HashSet<>();
   private final Set<String> reached = new HashSet<>();
-  private final Map<String, long[]> jarStats = new TreeMap<>();
+  private final Map<String, Stats> jarStats = new TreeMap<>();
+
+  /** What was stored and left out of one jar. */
+  private static final class Stats {
+    long stored;
+    long natives;
+    long nativeBytes;
+    long signatures;
+    long signatureBytes;
+    long unreached;
+    long unreachedBytes;
+
+    boolean onlyStored() {
+      return natives == 0 && signatures == 0 && unreached == 0;
+    }
+  }
 
   private Repack(boolean linuxOnly, boolean unsign) {
     this.linuxOnly = linuxOnly;
@@ -131,19 +146,19 @@ public final class Repack {
             o.println(
                 jar
                     + ": "
-                    + s[0]
+                    + s.stored
                     + " entries stored, "
-                    + s[1]
+                    + s.natives
                     + " foreign native libraries left out ("
-                    + s[2]
+                    + s.nativeBytes
                     + " bytes), "
-                    + s[3]
+                    + s.signatures
                     + " signature files and digests left out ("
-                    + s[4]
+                    + s.signatureBytes
                     + " bytes), "
-                    + s[5]
+                    + s.unreached
                     + " unreached classes and sources left out ("
-                    + s[6]
+                    + s.unreachedBytes
                     + " bytes)"));
   }
 
@@ -199,11 +214,12 @@ public final class Repack {
         byte[] data = in.readAllBytes();
         List<Entry> nested = null;
         String name = e.getName();
+        String cls = className(name);
         if (!e.isDirectory() && name.endsWith(".jar")) {
           nested = read(jarName + "!" + name, data);
-        } else if (className(name) != null) {
+        } else if (cls != null) {
           classes
-              .computeIfAbsent(className(name), k -> new ArrayList<>())
+              .computeIfAbsent(cls, k -> new ArrayList<>())
               .add(new ClassFile(jarName, data, shrink));
         } else if (name.startsWith("META-INF/services/") && !e.isDirectory()) {
           serviceNames.add(name.substring("META-INF/services/".length()).replace('.', '/'));
@@ -295,7 +311,7 @@ public final class Repack {
   }
 
   private byte[] write(String jarName, List<Entry> entries) throws IOException {
-    long[] stats = jarStats.computeIfAbsent(jarName, k -> new long[7]);
+    Stats stats = jarStats.computeIfAbsent(jarName, k -> new Stats());
     boolean shrink = shrinkable(jarName);
     boolean signed =
         unsign && entries.stream().anyMatch(e -> SIGNATURE.matcher(e.zip().getName()).matches());
@@ -306,23 +322,23 @@ public final class Repack {
         String name = e.zip().getName();
         byte[] data = e.data();
         if (linuxOnly && foreignNative(name)) {
-          stats[1]++;
-          stats[2] += data.length;
+          stats.natives++;
+          stats.nativeBytes += data.length;
           continue;
         }
         if (signed && SIGNATURE.matcher(name).matches()) {
-          stats[3]++;
-          stats[4] += data.length;
+          stats.signatures++;
+          stats.signatureBytes += data.length;
           continue;
         }
         if (shrink && (name.endsWith(".proto") || unreached(name))) {
-          stats[5]++;
-          stats[6] += data.length;
+          stats.unreached++;
+          stats.unreachedBytes += data.length;
           continue;
         }
         if (signed && name.equals("META-INF/MANIFEST.MF")) {
           byte[] main = withoutDigests(data);
-          stats[4] += data.length - main.length;
+          stats.signatureBytes += data.length - main.length;
           data = main;
         }
         if (e.nested() != null) {
@@ -339,11 +355,11 @@ public final class Repack {
         out.putNextEntry(s);
         out.write(data);
         out.closeEntry();
-        stats[0]++;
+        stats.stored++;
       }
     }
-    if (stats[3] == 0 && stats[5] == 0 && jarName.contains("!")) {
-      jarStats.remove(jarName); // an embedded jar only stored: the outer jar's line says it
+    if (stats.onlyStored() && jarName.contains("!")) {
+      jarStats.remove(jarName); // an embedded jar only stored, nothing left out: no line of its own
     }
     return buf.toByteArray();
   }
