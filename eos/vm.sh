@@ -6,7 +6,8 @@
 # in the background, console to CONSOLE); QEMU's exit ends swtpm. eos_vm_stop kills both.
 # Settings: QEMU (qemu-system-x86_64), OVMF_CODE/OVMF_VARS (/usr/share/OVMF/*), EOS_VM_MEMORY (the
 # -m value, 2048), EOS_VM_SMP (the -smp value, 2), EOS_VM_CPU (max), EOS_VM_OVMF (1; 0 boots without
-# firmware, so no PCR 0-9), EOS_VM_TPM (1; 0 leaves out the vTPM).
+# firmware, so no PCR 0-9), EOS_VM_TPM (1; 0 leaves out the vTPM), EOS_VM_QMP (a socket path: QMP
+# there, e.g. for system_powerdown).
 EOS_VM_PID=""
 EOS_VM_DIR=""
 
@@ -52,7 +53,7 @@ eos_vm_start() {
     -device virtio-9p-pci,fsdev=cert_fs,mount_tag=certs_share \
     -fsdev local,id=env_fs,path="$dir/env",security_model=mapped \
     -device virtio-9p-pci,fsdev=env_fs,mount_tag=env_share "${tpm[@]}" \
-    >"$dir/qemu.log" 2>&1 &
+    ${EOS_VM_QMP:+-qmp "unix:$EOS_VM_QMP,server=on,wait=off"} >"$dir/qemu.log" 2>&1 &
   EOS_VM_PID=$!
 }
 
