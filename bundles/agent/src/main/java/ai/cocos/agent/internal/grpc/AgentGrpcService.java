@@ -490,10 +490,15 @@ public final class AgentGrpcService implements BindableService {
                     .build());
           }
           if (n < CHUNK_BYTES) {
-            // readNBytes stops short only at the end: the consumer read it all.
+            // readNBytes stops short only at the end: the consumer read it all. The call ends
+            // before the download counts as served: the last consumer's download wipes the
+            // computation and takes the endpoint back to plaintext, which must not overtake it.
             done = true;
-            download.close();
-            out.onCompleted();
+            try {
+              out.onCompleted();
+            } finally {
+              download.close();
+            }
             return;
           }
         }

@@ -122,8 +122,12 @@ final class TestEndpoint implements TlsSwitch.Endpoint, AutoCloseable {
 
   private void stop() {
     if (server != null) {
-      server.shutdownNow();
+      // As the transport bundle does: running calls may finish, then the rest are cancelled.
+      server.shutdown();
       try {
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+        }
         server.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
