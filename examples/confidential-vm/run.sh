@@ -23,6 +23,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+. "$root/examples/lib/remove-vm.sh"
 cli="$root/bin/cocos-cli"
 eos="$root/eos/target/eos"
 work="$(mktemp -d -t cocos-confidential-vm.XXXXXX)"
@@ -147,16 +148,6 @@ done
 sed 's/^/    /' lab/result/summary.csv
 
 say "remove-vm: QEMU and swtpm stop, every file of the VM is wiped"
-t_remove=$(date +%s.%N)
-"$cli" remove-vm "$cvm_id" | sed 's/^/  /'
-# EOS hands the ACPI power button (QMP system_powerdown) to the agent: the VM powers off at once
-# instead of being ended after the stop grace.
-grep -q "did not power down" manager.log && fail "the guest ignored the power button: $(grep "did not power down" manager.log)"
-echo "  the guest powered off on the power button: remove-vm took $(python3 -c "import time; print(f'{time.time() - $t_remove:.1f}')") s"
-for _ in $(seq 1 100); do pgrep -f "$cvm_id" >/dev/null || break; sleep 0.1; done
-pgrep -fa "$cvm_id" && fail "processes of $cvm_id still run after remove-vm"
-left=$(find "$work/s/vms" -mindepth 1 | head -5)
-[ -z "$left" ] || fail "files of the VM remain after remove-vm: $left"
-echo "  no process and no file of $cvm_id remain"
+remove_vm_and_check "$cvm_id" "$work/s" manager.log
 echo
 echo "confidential-vm: done"
