@@ -1,6 +1,7 @@
 package ai.cocos.cli;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -53,7 +54,6 @@ final class Upload {
           private int part;
           private InputStream in;
           private boolean finished;
-          private final byte[] buffer = new byte[CHUNK_BYTES];
 
           @Override
           public void beforeStart(ClientCallStreamObserver<Q> requests) {
@@ -74,9 +74,13 @@ final class Upload {
                   }
                   in = Files.newInputStream(parts.get(part));
                 }
-                int n = in.readNBytes(buffer, 0, CHUNK_BYTES);
+                // A new array per message, wrapped without a copy: nothing writes to it after
+                // this, so the message gRPC may keep (to retry it) stays what was read.
+                byte[] chunk = new byte[CHUNK_BYTES];
+                int n = in.readNBytes(chunk, 0, CHUNK_BYTES);
                 if (n > 0) {
-                  requests.onNext(message.apply(part, ByteString.copyFrom(buffer, 0, n)));
+                  requests.onNext(
+                      message.apply(part, UnsafeByteOperations.unsafeWrap(chunk, 0, n)));
                   progress.add(n);
                 }
                 if (n < CHUNK_BYTES) {

@@ -4,6 +4,9 @@ import ai.cocos.crypto.internal.Sha3Digests;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -14,11 +17,13 @@ import org.bouncycastle.crypto.Digest;
  * on a thread of its own while the caller goes on writing, so that writing to disk and hashing (the
  * slowest step of an upload) overlap instead of adding up.
  *
- * <p>Each write is copied into one of a few fixed buffers ({@code depth} of {@code bufferBytes}
- * each, allocated as needed), written to the delegate from there on the caller's thread, and handed
- * to the hashing thread; a writer that gets more than {@code depth} buffers ahead of the hash
+ * <p>Each write is copied once, into one of a few fixed direct (off-heap) buffers ({@code depth} of
+ * {@code bufferBytes} each, allocated as needed), written to the delegate channel from there on the
+ * caller's thread, and handed to the hashing thread, which hashes the same buffer in place (OpenSSL
+ * reads it where it is). A writer that gets more than {@code depth} buffers ahead of the hash
  * waits. Memory is therefore bounded by {@code depth * bufferBytes} whatever the size of the
- * stream.
+ * stream, and a byte is copied once in user space on its way to a file: a file channel writes a
+ * direct buffer without the temporary copy it makes of a heap one.
  *
  * <p>One thread writes; {@link #count()}, {@link #digest()} and {@link #close()} may be called from
  * another once writing is over. {@link #close()} must be called: it ends the hashing thread.
@@ -30,18 +35,17 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   /** Default number of buffers. */
   public static final int DEFAULT_DEPTH = 4;
 
-  private static final Chunk END = new Chunk(new byte[0], -1);
+  private static final ByteBuffer END = ByteBuffer.allocate(0);
 
-  private record Chunk(byte[] bytes, int length) {}
-
-  private final OutputStream delegate;
+  private final WritableByteChannel delegate;
+  private final OutputStream stream;
   private final long maxBytes;
   private final String what;
   private final int bufferBytes;
   private final int depth;
   private final Digest digest = Sha3Digests.sha3_256();
-  private final BlockingQueue<byte[]> free;
-  private final BlockingQueue<Chunk> work;
+  private final BlockingQueue<ByteBuffer> free;
+  private final BlockingQueue<ByteBuffer> work;
   private final Object progress = new Object();
   private final Thread hasher;
   private int allocated;
@@ -75,7 +79,50 @@ public final class PipelinedSha3OutputStream extends OutputStream {
    */
   public PipelinedSha3OutputStream(
       OutputStream delegate, long maxBytes, String what, int bufferBytes, int depth) {
+    this(
+        Channels.newChannel(Objects.requireNonNull(delegate, "delegate")),
+        delegate,
+        maxBytes,
+        what,
+        bufferBytes,
+        depth);
+  }
+
+  /**
+   * Wraps a channel (a file's: it then writes the buffers without copying them) with a limit and
+   * the default buffers.
+   *
+   * @param delegate where the bytes go; closed by {@link #close()}
+   * @param maxBytes the most bytes that may be written, at least 0
+   * @param what what is written, for the limit's message
+   */
+  public PipelinedSha3OutputStream(WritableByteChannel delegate, long maxBytes, String what) {
+    this(delegate, maxBytes, what, DEFAULT_BUFFER_BYTES, DEFAULT_DEPTH);
+  }
+
+  /**
+   * Wraps a channel with a limit and buffers of a given size and number.
+   *
+   * @param delegate where the bytes go; closed by {@link #close()}
+   * @param maxBytes the most bytes that may be written, at least 0
+   * @param what what is written, for the limit's message
+   * @param bufferBytes the size of one buffer, at least 1
+   * @param depth how many buffers the hash may lag behind the writes, at least 1
+   */
+  public PipelinedSha3OutputStream(
+      WritableByteChannel delegate, long maxBytes, String what, int bufferBytes, int depth) {
+    this(delegate, null, maxBytes, what, bufferBytes, depth);
+  }
+
+  private PipelinedSha3OutputStream(
+      WritableByteChannel delegate,
+      OutputStream stream,
+      long maxBytes,
+      String what,
+      int bufferBytes,
+      int depth) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.stream = stream;
     if (maxBytes < 0) {
       throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
     }
@@ -104,23 +151,52 @@ public final class PipelinedSha3OutputStream extends OutputStream {
     Objects.checkFromIndexSize(off, len, b.length);
     admit(len);
     while (len > 0) {
-      byte[] buffer = acquire();
-      int n = Math.min(len, buffer.length);
-      System.arraycopy(b, off, buffer, 0, n);
-      try {
-        delegate.write(buffer, 0, n);
-      } catch (IOException | RuntimeException e) {
-        free.offer(buffer);
-        throw e;
-      }
-      synchronized (progress) {
-        submitted++;
-      }
-      work.add(new Chunk(buffer, n));
-      count += n;
+      ByteBuffer buffer = acquire();
+      int n = Math.min(len, buffer.capacity());
+      buffer.put(b, off, n).flip();
+      pass(buffer);
       off += n;
       len -= n;
     }
+  }
+
+  /**
+   * Writes the remaining bytes of a buffer (heap or direct, read-only or not), as {@link
+   * #write(byte[], int, int)} does: the buffer's position moves to its limit.
+   *
+   * @param src the bytes
+   * @throws IOException if the limit is exceeded ({@link SizeLimitExceededException}) or the
+   *     delegate fails
+   */
+  public void write(ByteBuffer src) throws IOException {
+    Objects.requireNonNull(src, "src");
+    admit(src.remaining());
+    while (src.hasRemaining()) {
+      ByteBuffer buffer = acquire();
+      int n = Math.min(src.remaining(), buffer.capacity());
+      int at = src.position();
+      buffer.put(src.slice(at, n)).flip();
+      src.position(at + n);
+      pass(buffer);
+    }
+  }
+
+  /** Writes a filled buffer to the delegate and hands it to the hashing thread. */
+  private void pass(ByteBuffer buffer) throws IOException {
+    int n = buffer.remaining();
+    try {
+      while (buffer.hasRemaining()) {
+        delegate.write(buffer);
+      }
+    } catch (IOException | RuntimeException e) {
+      free.offer(buffer.clear());
+      throw e;
+    }
+    synchronized (progress) {
+      submitted++;
+    }
+    work.add(buffer.flip());
+    count += n;
   }
 
   private void admit(int len) throws IOException {
@@ -135,14 +211,14 @@ public final class PipelinedSha3OutputStream extends OutputStream {
     }
   }
 
-  private byte[] acquire() throws IOException {
-    byte[] b = free.poll();
+  private ByteBuffer acquire() throws IOException {
+    ByteBuffer b = free.poll();
     if (b != null) {
       return b;
     }
     if (allocated < depth) {
       allocated++;
-      return new byte[bufferBytes];
+      return ByteBuffer.allocateDirect(bufferBytes);
     }
     try {
       return free.take();
@@ -155,12 +231,12 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   private void hash() {
     try {
       while (true) {
-        Chunk c = work.take();
-        if (c == END) {
+        ByteBuffer b = work.take();
+        if (b == END) {
           return;
         }
-        digest.update(c.bytes(), 0, c.length());
-        free.add(c.bytes());
+        Sha3Digests.update(digest, b);
+        free.add(b.clear());
         synchronized (progress) {
           hashed++;
           progress.notifyAll();
@@ -173,7 +249,9 @@ public final class PipelinedSha3OutputStream extends OutputStream {
 
   @Override
   public void flush() throws IOException {
-    delegate.flush();
+    if (stream != null) {
+      stream.flush();
+    }
   }
 
   /** Closes the delegate and lets the hashing thread end. The digest stays available. */

@@ -8,10 +8,71 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PipelinedSha3OutputStreamTest {
+  @TempDir Path tmp;
+
+  @Test
+  void buffersOfEveryKindReachTheFileAndTheHashAsTheyWere() throws Exception {
+    Random random = new Random(7);
+    byte[] data = new byte[3 * 1024 * 1024 + 17];
+    random.nextBytes(data);
+    Path file = tmp.resolve("upload");
+    long written;
+    byte[] hash;
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      // Buffers smaller than most writes, and a depth of 2: writes span buffers and wait for the
+      // hash.
+      PipelinedSha3OutputStream out =
+          new PipelinedSha3OutputStream(channel, Long.MAX_VALUE, "data", 4096, 2);
+      int off = 0;
+      int kind = 0;
+      while (off < data.length) {
+        int n = Math.min(data.length - off, 1 + random.nextInt(20_000));
+        ByteBuffer src =
+            switch (kind++ % 4) {
+              case 0 -> ByteBuffer.wrap(data, off, n); // heap, at an offset
+              case 1 -> ByteBuffer.wrap(data, off, n).asReadOnlyBuffer(); // no array access
+              case 2 -> ByteBuffer.allocateDirect(n).put(data, off, n).flip(); // off-heap
+              default -> ByteBuffer.wrap(data).slice(off, n); // a slice with its own offset
+            };
+        out.write(src);
+        assertEquals(0, src.remaining(), "the source buffer is consumed");
+        off += n;
+      }
+      out.close();
+      written = out.count();
+      hash = out.digest();
+    }
+    assertEquals(data.length, written);
+    assertArrayEquals(Sha3.digest(data), hash);
+    assertArrayEquals(data, Files.readAllBytes(file));
+  }
+
+  @Test
+  void aBufferOverTheLimitIsRefusedWholeAndLeftUnread() throws Exception {
+    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    PipelinedSha3OutputStream out = new PipelinedSha3OutputStream(copy, 10, "dataset 'b.csv'");
+    out.write(ByteBuffer.wrap(new byte[6]));
+    ByteBuffer more = ByteBuffer.allocateDirect(5);
+    SizeLimitExceededException e =
+        assertThrows(SizeLimitExceededException.class, () -> out.write(more));
+    assertTrue(e.getMessage().contains("dataset 'b.csv'"), e.getMessage());
+    assertEquals(5, more.remaining());
+    assertEquals(6, copy.size());
+    out.close();
+    assertArrayEquals(Sha3.digest(new byte[6]), out.digest());
+  }
+
   @Test
   void hashesAndWritesExactlyWhatTheSequentialStreamDoesWhateverTheWriteSizes() throws Exception {
     Random random = new Random(42);

@@ -10,7 +10,6 @@ import ai.cocos.crypto.SizeLimitExceededException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -21,11 +20,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <h2>Memory</h2>
  *
- * Each chunk goes through a {@link PipelinedSha3OutputStream} (which counts and limits, writes to
- * the file's channel on the caller's thread and hashes on its own thread, so that disk and hash
- * overlap) into the file; nothing is accumulated. An upload owns that stream's few fixed buffers (1
- * MiB in all) and a {@value #SCRATCH_BYTES}-byte scratch array, allocated on the first chunk that
- * arrives in a direct (off-heap) buffer. So memory per upload is constant, whatever its size.
+ * Each chunk goes through a {@link PipelinedSha3OutputStream} (which counts and limits, copies it
+ * once into one of its off-heap buffers, writes that to the file's channel on the caller's thread
+ * and hashes it on its own thread, so that disk and hash overlap) into the file; nothing is
+ * accumulated. An upload owns that stream's few fixed buffers (1 MiB in all), so memory per upload
+ * is constant, whatever its size.
  *
  * <h2>Disk</h2>
  *
@@ -40,9 +39,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * progress fail.
  */
 final class FileUpload implements AlgorithmUpload {
-  /** Size of the scratch buffer used to copy direct buffers. */
-  static final int SCRATCH_BYTES = 64 * 1024;
-
   private static final System.Logger LOG = System.getLogger(FileUpload.class.getName());
 
   /** What is uploaded. */
@@ -77,7 +73,6 @@ final class FileUpload implements AlgorithmUpload {
   private volatile Part requirements;
   private volatile Path staging;
   private volatile String failure;
-  private byte[] scratch;
   private long nextDiskCheck;
 
   /**
@@ -118,8 +113,7 @@ final class FileUpload implements AlgorithmUpload {
         t.path(),
         // Hashing runs on its own thread, overlapping the disk writes: uploads go at the speed of
         // the slower of the two instead of their sum.
-        new PipelinedSha3OutputStream(
-            Channels.newOutputStream(t.channel()), settings.maxUploadBytes(), description));
+        new PipelinedSha3OutputStream(t.channel(), settings.maxUploadBytes(), description));
   }
 
   Item item() {
@@ -202,19 +196,7 @@ final class FileUpload implements AlgorithmUpload {
       }
       try {
         checkDisk(len);
-        if (chunk.hasArray()) {
-          part.out.write(chunk.array(), chunk.arrayOffset() + chunk.position(), len);
-          chunk.position(chunk.limit());
-        } else {
-          if (scratch == null) {
-            scratch = new byte[SCRATCH_BYTES];
-          }
-          while (chunk.hasRemaining()) {
-            int n = Math.min(chunk.remaining(), scratch.length);
-            chunk.get(scratch, 0, n);
-            part.out.write(scratch, 0, n);
-          }
-        }
+        part.out.write(chunk);
       } catch (SizeLimitExceededException e) {
         throw fail(new AgentException(Kind.TOO_LARGE, e.getMessage(), e));
       } catch (IOException e) {

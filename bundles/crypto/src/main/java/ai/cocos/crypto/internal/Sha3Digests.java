@@ -7,6 +7,7 @@ import com.sun.jna.Pointer;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
@@ -56,6 +57,41 @@ public final class Sha3Digests {
    */
   public static Digest sha3_384() {
     return NATIVE != null ? NATIVE.newDigest(384) : new SHA3Digest(384);
+  }
+
+  /**
+   * Hashes a buffer's remaining bytes and moves its position to its limit. A direct buffer given to
+   * an OpenSSL digest is read where it is, without a copy.
+   *
+   * @param digest a digest from this class (or any other, which gets the bytes copied)
+   * @param bytes the bytes
+   */
+  public static void update(Digest digest, ByteBuffer bytes) {
+    if (digest instanceof DirectUpdate d && bytes.isDirect()) {
+      d.update(bytes);
+      return;
+    }
+    if (bytes.hasArray()) {
+      digest.update(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+      bytes.position(bytes.limit());
+      return;
+    }
+    byte[] chunk = new byte[Math.min(bytes.remaining(), 64 * 1024)];
+    while (bytes.hasRemaining()) {
+      int n = Math.min(chunk.length, bytes.remaining());
+      bytes.get(chunk, 0, n);
+      digest.update(chunk, 0, n);
+    }
+  }
+
+  /** A digest that reads direct buffers in place. */
+  interface DirectUpdate {
+    /**
+     * Hashes a direct buffer's remaining bytes and moves its position to its limit.
+     *
+     * @param direct the bytes
+     */
+    void update(ByteBuffer direct);
   }
 
   /**
@@ -152,7 +188,7 @@ public final class Sha3Digests {
    * One OpenSSL digest context. Input is gathered in a native buffer and handed to OpenSSL a buffer
    * at a time, so a call crosses into native code once per 64 KiB, not once per write.
    */
-  static final class OpenSslSha3 implements Digest {
+  static final class OpenSslSha3 implements Digest, DirectUpdate {
     private static final int BUFFER = 64 * 1024;
 
     private final int bits;
@@ -220,6 +256,21 @@ public final class Sha3Digests {
         off += n;
         len -= n;
       }
+    }
+
+    @Override
+    public void update(ByteBuffer direct) {
+      int n = direct.remaining();
+      if (n == 0) {
+        return;
+      }
+      // What was gathered first, then the buffer where it lies: the order of the bytes holds.
+      drain();
+      Pointer at = Native.getDirectBufferPointer(direct).share(direct.position());
+      if (Native256.EVP_DigestUpdate(ctx, at, n) != 1) {
+        throw new IllegalStateException("EVP_DigestUpdate failed");
+      }
+      direct.position(direct.limit());
     }
 
     @Override

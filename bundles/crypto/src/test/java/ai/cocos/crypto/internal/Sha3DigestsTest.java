@@ -3,6 +3,7 @@ package ai.cocos.crypto.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.Random;
 import org.bouncycastle.crypto.Digest;
@@ -44,6 +45,35 @@ class Sha3DigestsTest {
     byte[] out = new byte[32];
     d.doFinal(out, 0);
     assertArrayEquals(hash(new SHA3Digest(256), data, data.length), out);
+  }
+
+  @Test
+  void buffersMixedWithArraysHashInOrderWhateverKindTheyAre() {
+    // Gathered array bytes must reach OpenSSL before a direct buffer read in place.
+    byte[] data = new byte[300_001];
+    new Random(11).nextBytes(data);
+    byte[] expected = hash(new SHA3Digest(256), data, data.length);
+    for (Digest d : new Digest[] {Sha3Digests.sha3_256(), new SHA3Digest(256)}) {
+      int off = 0;
+      int kind = 0;
+      while (off < data.length) {
+        int n = Math.min(data.length - off, 1 + 977 * (kind % 5) + 40_000 * (kind % 2));
+        switch (kind++ % 3) {
+          case 0 -> d.update(data, off, n);
+          case 1 -> {
+            ByteBuffer direct = ByteBuffer.allocateDirect(n + 9).position(4);
+            direct.put(data, off, n).flip().position(4);
+            Sha3Digests.update(d, direct);
+            assertEquals(direct.limit(), direct.position());
+          }
+          default -> Sha3Digests.update(d, ByteBuffer.wrap(data, off, n).asReadOnlyBuffer());
+        }
+        off += n;
+      }
+      byte[] out = new byte[32];
+      d.doFinal(out, 0);
+      assertArrayEquals(expected, out, d.getClass().getSimpleName());
+    }
   }
 
   @Test
