@@ -4,7 +4,9 @@
 # TLS, piped through tee to disk and `openssl dgst -sha3-256`.
 #
 # Prints MB/s of both, their ratio, and the agent's heap growth during the upload (peak used heap,
-# sampled every 100 ms with jstat, minus the heap before the upload).
+# sampled every 100 ms by one jstat process, minus the heap before the upload). The sampler is a
+# single JVM started before the timed upload: a jstat started per sample would be a JVM start every
+# 100 ms, taking about a third of this machine's two cores away from the upload it measures.
 #
 # Usage: bench/upload.sh [size-in-MiB]     (default 1024; build first: mvn -B -DskipTests package)
 #        UPLOAD_JAVA_OPTS: JVM options for the timed cocos-cli data only (e.g. a flight recording)
@@ -76,8 +78,9 @@ export AGENT_GRPC_URL="127.0.0.1:$agent_port" AGENT_GRPC_SERVER_CA_CERTS="$work/
 agent_pid=$(pgrep -f "$work/state/vms" | head -1)
 heap() { jstat -gc "$agent_pid" | awk 'NR==2 {printf "%d\n", ($3+$4+$6+$8)*1024}'; }
 base=$(heap)
-(while :; do heap; sleep 0.1; done) > heap.samples 2>/dev/null &
+jstat -gc "$agent_pid" 100 > heap.raw 2>/dev/null &
 sampler=$!
+for _ in $(seq 1 100); do [ "$(wc -l < heap.raw)" -ge 3 ] && break; sleep 0.05; done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 agent_cpu0=$(cpu_ticks "$agent_pid")
 thread_ticks() { for t in /proc/"$agent_pid"/task/*; do printf '%s %s\n' "$(tr ' ' '_' < "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"; done; }
@@ -104,7 +107,7 @@ agent_cpu=$(python3 -c "print(f'{($(cpu_ticks "$agent_pid") - $agent_cpu0) / $(g
 cli_cpu=$(python3 -c "u, s = open('cli.cpu').read().split()[-2:]; print(f'{float(u) + float(s):.1f}')")
 kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; sampler=""
 cocos=$(mbps "$bytes" "$t0" "$t1")
-peak=$(sort -n heap.samples | tail -1)
+peak=$(awk '$1 ~ /^[0-9.]+$/ {printf "%d\n", ($3+$4+$6+$8)*1024}' heap.raw | sort -n | tail -1)
 growth_mib=$(python3 -c "print(f'{max(0, $peak - $base)/1048576:.1f}')")
 echo "  $cocos MB/s"
 echo
