@@ -261,7 +261,7 @@ ln -sfn /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$rootfs/lib64/ld-linux-x86-6
 # eos/shrink lists that no code of the image reaches left out (tools/Repack.java).
 agent="$rootfs/opt/cocos/agent"
 mkdir -p "$agent"/{launcher,bundles,runners,conf}
-cp "$assembly/assembly.properties" "$agent/"
+cp "$assembly/assembly.properties" "$assembly/compiler-directives.json" "$agent/"
 cp "$assembly/conf/"*.cfg "$agent/conf/"
 pairs=()
 for j in "$assembly"/launcher/*.jar; do pairs+=("$j" "$agent/launcher/$(basename "$j")"); done
@@ -397,7 +397,7 @@ image_kind=release; [ "$emulated" = true ] && image_kind=dev
   echo "tool strip $(strip --version | head -1)"
   echo "jdk-modules $mods"
   echo "kernel-modules $(echo "${eos_modules[@]}" | tr ' ' ',')"
-  (cd "$assembly" && find assembly.properties jvm.options conf launcher bundles runners -type f 2>/dev/null |
+  (cd "$assembly" && find assembly.properties jvm.options compiler-directives.json conf launcher bundles runners -type f 2>/dev/null |
     sort | while read -r f; do echo "assembly $f $(sha "$f")"; done)
   (cd "$here" && find build.sh eos.lock kernel-modules jdk-modules shrink rootfs floor tools -type f | sort |
     while read -r f; do echo "eos $f $(sha "$f")"; done)
