@@ -53,6 +53,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       HealthCommand.class,
       AttestationCommand.class,
       CaBundleCommand.class,
+      ClassDataTrainingCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%n",
