@@ -138,7 +138,7 @@ final class ClassDataTrainingCommand implements Callable<Integer> {
 
   /** Runs one command as {@code cocos-cli} would, its output kept; fails unless it succeeded. */
   private static void run(Map<String, String> env, String... args) {
-    CommandLine cli = Main.commandLine(env::get);
+    CommandLine cli = Main.commandLine(env::get, args);
     StringWriter out = new StringWriter();
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(out));

@@ -9,6 +9,24 @@ import org.junit.jupiter.api.Test;
 class MainTest {
 
   @Test
+  void aRunNamingACommandBuildsOnlyThatCommandAndOtherRunsBuildAll() {
+    String[] one = {"data", "x.csv", "key.pem"};
+    assertEquals(
+        java.util.Set.of("data"),
+        Main.commandLine(k -> null, one).getSubcommands().keySet(),
+        "only the named command's model is built");
+    int all = Main.COMMANDS.size();
+    for (String[] args : new String[][] {{}, {"help", "data"}, {"--help"}, {"dat"}, {"-V"}}) {
+      assertEquals(
+          all, Main.commandLine(k -> null, args).getSubcommands().size(), String.join(" ", args));
+    }
+    // A misspelt command still gets picocli's suggestion, which needs every command.
+    Run typo = Run.of("dat");
+    assertEquals(2, typo.exitCode(), typo::toString);
+    assertTrue(typo.err().contains("data"), typo::toString);
+  }
+
+  @Test
   void versionNamesTheBuildAndTheJavaRuntime() {
     Run run = Run.of("--version");
 
