@@ -61,6 +61,7 @@ export MANAGER_GRPC_URL="127.0.0.1:$port"
 export AGENT_GRPC_SERVER_CA_CERTS="$work/tls.crt"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+thread_ticks() { for t in /proc/"$agent_pid"/task/*; do printf '%s %s\n' "$(tr ' ' '_' < "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"; done; }
 : > rounds.txt
 native_round() {
   echo "== round $r/$rounds, native: openssl s_server -WWW | curl | tee | openssl dgst -sha3-256"
@@ -96,7 +97,6 @@ cocos_round() {
   sampler=$!
   for _ in $(seq 1 100); do [ "$(wc -l < heap.raw)" -ge 3 ] && break; sleep 0.05; done
   agent_cpu0=$(cpu_ticks "$agent_pid")
-  thread_ticks() { for t in /proc/"$agent_pid"/task/*; do printf '%s %s\n' "$(tr ' ' '_' < "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"; done; }
   [ -z "${UPLOAD_THREADS:-}" ] || thread_ticks > threads.before
   perf_pid=""
   if [ -n "${UPLOAD_PERF:-}" ]; then perf record -F 499 -g -p "$agent_pid" -o "$UPLOAD_PERF.$r" >/dev/null 2>&1 & perf_pid=$!; sleep 0.5; fi
@@ -138,8 +138,8 @@ done
 
 echo
 echo "upload of $size_mib MiB over loopback TLS, $rounds round(s)"
-python3 - "$rounds" <<'PY'
-import statistics, sys
+python3 - <<'PY'
+import statistics
 rows = [line.split() for line in open("rounds.txt")]
 for i, (n, c, g, b, cc, ac, w) in enumerate(rows, 1):
     print(f"  round {i}: native {n} MB/s, cocos {c} MB/s, ratio {float(c)/float(n):.2f}x;"

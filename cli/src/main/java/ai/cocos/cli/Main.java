@@ -69,8 +69,8 @@ public final class Main implements Callable<Integer> {
   /**
    * The subcommands, in the order the help lists them. Registered by {@link #commandLine}, not in
    * the annotation, so that a run of one command builds only that command's model: picocli reads
-   * every registered command's annotations at start, which for all of them took about 0.3 s of a
-   * 0.35 s {@code cocos-cli --version}.
+   * every registered command's annotations at start, about 40 ms for all of them here ({@code
+   * cocos-cli data --help} 0.24 s against {@code cocos-cli --version} 0.28 s, medians of 5).
    */
   static final List<Class<?>> COMMANDS =
       List.of(

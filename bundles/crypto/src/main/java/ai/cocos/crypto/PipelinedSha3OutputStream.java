@@ -17,13 +17,13 @@ import org.bouncycastle.crypto.Digest;
  * on a thread of its own while the caller goes on writing, so that writing to disk and hashing (the
  * slowest step of an upload) overlap instead of adding up.
  *
- * <p>Each write is copied once, into one of a few fixed direct (off-heap) buffers ({@code depth} of
- * {@code bufferBytes} each, allocated as needed), written to the delegate channel from there on the
- * caller's thread, and handed to the hashing thread, which hashes the same buffer in place (OpenSSL
- * reads it where it is). A writer that gets more than {@code depth} buffers ahead of the hash
- * waits. Memory is therefore bounded by {@code depth * bufferBytes} whatever the size of the
- * stream, and a byte is copied once in user space on its way to a file: a file channel writes a
- * direct buffer without the temporary copy it makes of a heap one.
+ * <p>Each write is copied once, into one of a few fixed buffers ({@code depth} of {@code
+ * bufferBytes} each, allocated as needed; off-heap with OpenSSL's digest), written to the delegate
+ * channel from there on the caller's thread, and handed to the hashing thread, which hashes the
+ * same buffer in place (OpenSSL reads it where it is). A writer that gets more than {@code depth}
+ * buffers ahead of the hash waits. Memory is therefore bounded by {@code depth * bufferBytes}
+ * whatever the size of the stream, and a byte is copied once in user space on its way to a file: a
+ * file channel writes a direct buffer without the temporary copy it makes of a heap one.
  *
  * <p>One thread writes; {@link #count()}, {@link #digest()} and {@link #close()} may be called from
  * another once writing is over. {@link #close()} must be called: it ends the hashing thread.
@@ -149,15 +149,7 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
-    admit(len);
-    while (len > 0) {
-      ByteBuffer buffer = acquire();
-      int n = Math.min(len, buffer.capacity());
-      buffer.put(b, off, n).flip();
-      pass(buffer);
-      off += n;
-      len -= n;
-    }
+    write(ByteBuffer.wrap(b, off, len));
   }
 
   /**
@@ -218,7 +210,11 @@ public final class PipelinedSha3OutputStream extends OutputStream {
     }
     if (allocated < depth) {
       allocated++;
-      return ByteBuffer.allocateDirect(bufferBytes);
+      // Off-heap where the hash reads such a buffer in place (OpenSSL); on the heap where it reads
+      // arrays (BouncyCastle), which a direct buffer would have to be copied into first.
+      return Sha3Digests.readsInPlace(digest)
+          ? ByteBuffer.allocateDirect(bufferBytes)
+          : ByteBuffer.allocate(bufferBytes);
     }
     try {
       return free.take();

@@ -84,6 +84,17 @@ public final class Sha3Digests {
     }
   }
 
+  /**
+   * Whether {@link #update(Digest, ByteBuffer)} reads a direct buffer in place for this digest
+   * (OpenSSL's); others read arrays, so a heap buffer suits them better.
+   *
+   * @param digest a digest
+   * @return {@code true} for a digest that reads direct buffers without a copy
+   */
+  public static boolean readsInPlace(Digest digest) {
+    return digest instanceof DirectUpdate;
+  }
+
   /** A digest that reads direct buffers in place. */
   interface DirectUpdate {
     /**

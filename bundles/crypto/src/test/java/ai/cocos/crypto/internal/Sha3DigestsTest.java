@@ -2,6 +2,8 @@ package ai.cocos.crypto.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
@@ -74,6 +76,12 @@ class Sha3DigestsTest {
       d.doFinal(out, 0);
       assertArrayEquals(expected, out, d.getClass().getSimpleName());
     }
+  }
+
+  @Test
+  void onlyOpenSslsDigestReadsBuffersInPlace() {
+    assertTrue(Sha3Digests.readsInPlace(Sha3Digests.sha3_256()));
+    assertFalse(Sha3Digests.readsInPlace(new SHA3Digest(256)));
   }
 
   @Test
