@@ -17,13 +17,19 @@ import org.bouncycastle.crypto.Digest;
  * on a thread of its own while the caller goes on writing, so that writing to disk and hashing (the
  * slowest step of an upload) overlap instead of adding up.
  *
- * <p>Each write is copied once, into one of a few fixed buffers ({@code depth} of {@code
- * bufferBytes} each, allocated as needed; off-heap with OpenSSL's digest), written to the delegate
- * channel from there on the caller's thread, and handed to the hashing thread, which hashes the
- * same buffer in place (OpenSSL reads it where it is). A writer that gets more than {@code depth}
- * buffers ahead of the hash waits. Memory is therefore bounded by {@code depth * bufferBytes}
- * whatever the size of the stream, and a byte is copied once in user space on its way to a file: a
- * file channel writes a direct buffer without the temporary copy it makes of a heap one.
+ * <p>Writes are copied once, into one of a few fixed buffers ({@code depth} of {@code bufferBytes}
+ * each, allocated as needed; off-heap and page-aligned with OpenSSL's digest), which are filled
+ * whole before they go on (the last one at {@link #flush()} or {@link #close()}), so the delegate
+ * sees the same aligned, full-size writes whatever the sizes of the writes here. A full buffer is
+ * written to the delegate channel from there on the caller's thread and handed to the hashing
+ * thread, which hashes the same buffer in place (OpenSSL reads it where it is). A writer that gets
+ * more than {@code depth} buffers ahead of the hash waits. Memory is therefore bounded by {@code
+ * depth * bufferBytes} whatever the size of the stream, and a byte is copied once in user space on
+ * its way to a file: a file channel writes a direct buffer without the temporary copy it makes of a
+ * heap one (and, opened for direct I/O, straight from it to the disk).
+ *
+ * <p>Once the delegate failed, every later write and flush fails too: what was written after the
+ * failure could not reach it in order.
  *
  * <p>One thread writes; {@link #count()}, {@link #digest()} and {@link #close()} may be called from
  * another once writing is over. {@link #close()} must be called: it ends the hashing thread.
@@ -36,6 +42,7 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   public static final int DEFAULT_DEPTH = 4;
 
   private static final ByteBuffer END = ByteBuffer.allocate(0);
+  private static final int PAGE = 4096;
 
   private final WritableByteChannel delegate;
   private final OutputStream stream;
@@ -49,6 +56,9 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   private final Object progress = new Object();
   private final Thread hasher;
   private int allocated;
+  // the buffer being filled, or null
+  private ByteBuffer current;
+  private IOException failure;
   // guarded by progress
   private long submitted;
   // guarded by progress
@@ -164,31 +174,41 @@ public final class PipelinedSha3OutputStream extends OutputStream {
     Objects.requireNonNull(src, "src");
     admit(src.remaining());
     while (src.hasRemaining()) {
-      ByteBuffer buffer = acquire();
-      int n = Math.min(src.remaining(), buffer.capacity());
+      if (current == null) {
+        current = acquire();
+      }
+      int n = Math.min(src.remaining(), current.remaining());
       int at = src.position();
-      buffer.put(src.slice(at, n)).flip();
+      current.put(src.slice(at, n));
       src.position(at + n);
-      pass(buffer);
+      count += n;
+      if (!current.hasRemaining()) {
+        passCurrent();
+      }
     }
   }
 
-  /** Writes a filled buffer to the delegate and hands it to the hashing thread. */
-  private void pass(ByteBuffer buffer) throws IOException {
-    int n = buffer.remaining();
+  /** Writes the buffer being filled, if any, to the delegate and hands it to the hashing thread. */
+  private void passCurrent() throws IOException {
+    ByteBuffer buffer = current;
+    if (buffer == null) {
+      return;
+    }
+    current = null;
+    buffer.flip();
     try {
       while (buffer.hasRemaining()) {
         delegate.write(buffer);
       }
     } catch (IOException | RuntimeException e) {
       free.offer(buffer.clear());
+      failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
       throw e;
     }
     synchronized (progress) {
       submitted++;
     }
     work.add(buffer.flip());
-    count += n;
   }
 
   private void admit(int len) throws IOException {
@@ -197,6 +217,9 @@ public final class PipelinedSha3OutputStream extends OutputStream {
     }
     if (result != null) {
       throw new IOException("write after digest() was taken");
+    }
+    if (failure != null) {
+      throw new IOException("an earlier write failed: " + failure.getMessage(), failure);
     }
     if (len > maxBytes - count) {
       throw new SizeLimitExceededException(what, maxBytes);
@@ -212,9 +235,13 @@ public final class PipelinedSha3OutputStream extends OutputStream {
       allocated++;
       // Off-heap where the hash reads such a buffer in place (OpenSSL); on the heap where it reads
       // arrays (BouncyCastle), which a direct buffer would have to be copied into first.
-      return Sha3Digests.readsInPlace(digest)
-          ? ByteBuffer.allocateDirect(bufferBytes)
-          : ByteBuffer.allocate(bufferBytes);
+      if (!Sha3Digests.readsInPlace(digest)) {
+        return ByteBuffer.allocate(bufferBytes);
+      }
+      // On a page boundary when the size is whole pages, as a file opened for direct I/O needs.
+      return bufferBytes % PAGE == 0
+          ? ByteBuffer.allocateDirect(bufferBytes + PAGE - 1).alignedSlice(PAGE)
+          : ByteBuffer.allocateDirect(bufferBytes);
     }
     try {
       return free.take();
@@ -243,20 +270,37 @@ public final class PipelinedSha3OutputStream extends OutputStream {
     }
   }
 
+  /** Passes the bytes written so far on to the delegate (and the hash), then flushes it. */
   @Override
   public void flush() throws IOException {
+    if (failure != null) {
+      throw new IOException("an earlier write failed: " + failure.getMessage(), failure);
+    }
+    passCurrent();
     if (stream != null) {
       stream.flush();
     }
   }
 
-  /** Closes the delegate and lets the hashing thread end. The digest stays available. */
+  /**
+   * Passes the last bytes on, closes the delegate and lets the hashing thread end. The digest stays
+   * available.
+   *
+   * @throws IOException if the last bytes cannot be written or the delegate cannot be closed; the
+   *     stream is closed all the same
+   */
   @Override
   public void close() throws IOException {
     if (!closed) {
       closed = true;
-      work.add(END);
-      delegate.close();
+      try {
+        if (failure == null) {
+          passCurrent();
+        }
+      } finally {
+        work.add(END);
+        delegate.close();
+      }
     }
   }
 
@@ -270,15 +314,23 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   }
 
   /**
-   * Waits for the hash to catch up with every write, finishes it and returns SHA3-256 of everything
-   * written. Later calls return the same value; later writes fail.
+   * Passes the last bytes on if the stream is still open, waits for the hash to catch up with every
+   * write, finishes it and returns SHA3-256 of everything written. Later calls return the same
+   * value; later writes fail.
    *
    * @return a new 32-byte array
+   * @throws IOException if the last bytes cannot be written, or an earlier write failed
    * @throws IllegalStateException if interrupted while waiting for the hash, or if the stream was
    *     closed by another thread during a write
    */
-  public byte[] digest() {
+  public byte[] digest() throws IOException {
     if (result == null) {
+      if (failure != null) {
+        throw new IOException("an earlier write failed: " + failure.getMessage(), failure);
+      }
+      if (!closed) {
+        passCurrent();
+      }
       synchronized (progress) {
         while (hashed < submitted) {
           if (!hasher.isAlive()) {

@@ -146,4 +146,18 @@ public @interface AgentRuntimeConfig {
           "Overwrite files with zeros before deleting them (best effort; see the agent's"
               + " documentation).")
   boolean wipeOverwrite() default true;
+
+  /**
+   * Whether uploads are written to the disk around the page cache (direct I/O) where its file
+   * system allows it.
+   *
+   * @return {@code true} by default
+   */
+  @AttributeDefinition(
+      name = "Direct I/O for uploads",
+      description =
+          "Write uploads straight to the disk (O_DIRECT), without copying them into the page"
+              + " cache, where the work folder's file system allows it. Turn off on a disk much"
+              + " slower than memory to let the page cache absorb an upload.")
+  boolean directIo() default true;
 }

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param maxUnzipEntries the most entries a decompressed dataset's zip holds
  * @param maxNonces the replay cache's capacity
  * @param wipeOverwrite whether files are zeroed before deletion
+ * @param directIo whether uploads are written around the page cache where the disk allows it
  */
 record AgentSettings(
     Path workDir,
@@ -30,7 +31,8 @@ record AgentSettings(
     long maxUnzipBytes,
     int maxUnzipEntries,
     int maxNonces,
-    boolean wipeOverwrite) {
+    boolean wipeOverwrite,
+    boolean directIo) {
 
   /** Bytes written between two checks of the free disk space. */
   static final long DISK_CHECK_INTERVAL = 8L * 1024 * 1024;
@@ -74,6 +76,7 @@ record AgentSettings(
         16L * 1024 * 1024 * 1024,
         100_000,
         100_000,
+        true,
         true);
   }
 
@@ -96,7 +99,8 @@ record AgentSettings(
         c.maxUnzipBytes(),
         c.maxUnzipEntries(),
         c.maxNonces(),
-        c.wipeOverwrite());
+        c.wipeOverwrite(),
+        c.directIo());
   }
 
   private static Duration seconds(String name, long s) {

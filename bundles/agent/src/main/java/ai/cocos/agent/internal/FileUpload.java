@@ -21,10 +21,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * <h2>Memory</h2>
  *
  * Each chunk goes through a {@link PipelinedSha3OutputStream} (which counts and limits, copies it
- * once into one of its off-heap buffers, writes that to the file's channel on the caller's thread
- * and hashes it on its own thread, so that disk and hash overlap) into the file; nothing is
- * accumulated. An upload owns that stream's few fixed buffers (1 MiB in all), so memory per upload
- * is constant, whatever its size.
+ * once into its off-heap buffers, writes each full one to the file's channel on the caller's thread
+ * and hashes it on its own thread, so that disk and hash overlap) into the file, around the page
+ * cache where the file system allows it ({@link DirectWriteChannel}); nothing is accumulated. An
+ * upload owns that stream's few fixed buffers (1 MiB in all), so memory per upload is constant,
+ * whatever its size.
  *
  * <h2>Disk</h2>
  *
@@ -108,7 +109,7 @@ final class FileUpload implements AlgorithmUpload {
   }
 
   private Part open(String prefix, String description) throws IOException {
-    Workspace.TempFile t = workspace.newTempFile(prefix);
+    Workspace.UploadFile t = workspace.newUploadFile(prefix, settings.directIo());
     return new Part(
         t.path(),
         // Hashing runs on its own thread, overlapping the disk writes: uploads go at the speed of

@@ -129,6 +129,25 @@ final class Workspace {
   }
 
   /**
+   * Creates a new, empty private file in {@code .incoming/} for an upload and opens it for
+   * appending, around the page cache where asked and the file system allows it ({@link
+   * DirectWriteChannel}).
+   *
+   * @param prefix the start of its name, for people looking at the folder
+   * @param directIo whether direct I/O is tried
+   * @return the file and its channel
+   * @throws IOException if it cannot be made
+   */
+  UploadFile newUploadFile(String prefix, boolean directIo) throws IOException {
+    Path p = incoming().resolve(prefix + "-" + UUID.randomUUID() + ".part");
+    DirectWriteChannel ch =
+        posix
+            ? DirectWriteChannel.create(p, directIo, PosixFilePermissions.asFileAttribute(FILE))
+            : DirectWriteChannel.create(p, directIo);
+    return new UploadFile(p, ch);
+  }
+
+  /**
    * Makes a new private folder in {@code .incoming/}.
    *
    * @param prefix the start of its name
@@ -216,4 +235,12 @@ final class Workspace {
    * @param channel open for writing
    */
   record TempFile(Path path, FileChannel channel) {}
+
+  /**
+   * A private temporary file for an upload and its open channel.
+   *
+   * @param path the file
+   * @param channel open for appending
+   */
+  record UploadFile(Path path, DirectWriteChannel channel) {}
 }

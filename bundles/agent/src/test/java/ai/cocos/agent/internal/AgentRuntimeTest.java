@@ -83,6 +83,7 @@ class AgentRuntimeTest {
     assertFalse(s.legacyAuth());
     assertEquals(Duration.ofSeconds(300), s.authSkew());
     assertTrue(s.wipeOverwrite());
+    assertTrue(s.directIo());
     assertTrue(s.diskReserveBytes() > 0);
     assertEquals(Duration.ofHours(24), s.runTimeout());
     assertEquals(Duration.ofHours(24), s.resultsTtl());

@@ -177,6 +177,7 @@ final class TestSupport {
     int maxUnzipEntries = 1000;
     int maxNonces = 1000;
     boolean wipeOverwrite = true;
+    boolean directIo = true;
 
     Settings(Path workDir) {
       this.workDir = workDir;
@@ -194,7 +195,8 @@ final class TestSupport {
           maxUnzipBytes,
           maxUnzipEntries,
           maxNonces,
-          wipeOverwrite);
+          wipeOverwrite,
+          directIo);
     }
   }
 
