@@ -305,6 +305,22 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   }
 
   /**
+   * Closes without writing what is still buffered, for a stream whose bytes are thrown away (an
+   * aborted upload). Unlike {@link #close()} it may be called from any thread, also while another
+   * writes: that write then fails or its bytes are dropped. The digest is then unavailable.
+   *
+   * @throws IOException if the delegate cannot be closed
+   */
+  public void abandon() throws IOException {
+    if (!closed) {
+      closed = true;
+      failure = new IOException("the stream was abandoned");
+      work.add(END);
+      delegate.close();
+    }
+  }
+
+  /**
    * The number of bytes written so far.
    *
    * @return the count

@@ -200,4 +200,18 @@ class PipelinedSha3OutputStreamTest {
     assertArrayEquals(data, copy.toByteArray());
     assertArrayEquals(Sha3.digest(data), out.digest());
   }
+
+  @Test
+  void anAbandonedStreamDropsWhatItBufferedAndRefusesMore() throws Exception {
+    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    PipelinedSha3OutputStream out =
+        new PipelinedSha3OutputStream(copy, Long.MAX_VALUE, "data", 8192, 2);
+    out.write(new byte[8192 + 100]);
+    out.abandon();
+    assertEquals(8192, copy.size(), "the whole buffer went on; the last 100 bytes did not");
+    assertThrows(IOException.class, () -> out.write(1));
+    assertThrows(IOException.class, out::digest);
+    out.close();
+    out.abandon();
+  }
 }

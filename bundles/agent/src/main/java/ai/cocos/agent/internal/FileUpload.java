@@ -346,7 +346,7 @@ final class FileUpload implements AlgorithmUpload {
     for (Part p : new Part[] {main, requirements}) {
       if (p != null) {
         try {
-          p.out.close();
+          p.out.abandon(); // what is still buffered is thrown away with the file
         } catch (IOException e) {
           // closing a half-written temporary file that is deleted next
         }

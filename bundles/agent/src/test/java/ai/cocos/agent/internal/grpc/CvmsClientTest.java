@@ -491,7 +491,8 @@ class CvmsClientTest {
         new TestCvms(server.build()),
         CvmsCredentials.of(caFile.toString(), certFile.toString(), keyFile.toString()));
     assertEquals("cvm-7", cvms.jobIds.get(0));
-    assertTrue(client.connected());
+    // The service sees the stream before the client has its answer: wait for the client's view.
+    await("the client to be connected", Duration.ofSeconds(10), client::connected);
 
     IllegalArgumentException halfPair =
         assertThrows(
