@@ -218,9 +218,7 @@ public final class PipelinedSha3OutputStream extends OutputStream {
     if (result != null) {
       throw new IOException("write after digest() was taken");
     }
-    if (failure != null) {
-      throw new IOException("an earlier write failed: " + failure.getMessage(), failure);
-    }
+    ensureNotFailed();
     if (len > maxBytes - count) {
       throw new SizeLimitExceededException(what, maxBytes);
     }
@@ -273,9 +271,7 @@ public final class PipelinedSha3OutputStream extends OutputStream {
   /** Passes the bytes written so far on to the delegate (and the hash), then flushes it. */
   @Override
   public void flush() throws IOException {
-    if (failure != null) {
-      throw new IOException("an earlier write failed: " + failure.getMessage(), failure);
-    }
+    ensureNotFailed();
     passCurrent();
     if (stream != null) {
       stream.flush();
@@ -298,8 +294,7 @@ public final class PipelinedSha3OutputStream extends OutputStream {
           passCurrent();
         }
       } finally {
-        work.add(END);
-        delegate.close();
+        end();
       }
     }
   }
@@ -315,8 +310,19 @@ public final class PipelinedSha3OutputStream extends OutputStream {
     if (!closed) {
       closed = true;
       failure = new IOException("the stream was abandoned");
-      work.add(END);
-      delegate.close();
+      end();
+    }
+  }
+
+  /** Lets the hashing thread end once it hashed what it has, and closes the delegate. */
+  private void end() throws IOException {
+    work.add(END);
+    delegate.close();
+  }
+
+  private void ensureNotFailed() throws IOException {
+    if (failure != null) {
+      throw new IOException("an earlier write failed: " + failure.getMessage(), failure);
     }
   }
 
@@ -341,9 +347,7 @@ public final class PipelinedSha3OutputStream extends OutputStream {
    */
   public byte[] digest() throws IOException {
     if (result == null) {
-      if (failure != null) {
-        throw new IOException("an earlier write failed: " + failure.getMessage(), failure);
-      }
+      ensureNotFailed();
       if (!closed) {
         passCurrent();
       }

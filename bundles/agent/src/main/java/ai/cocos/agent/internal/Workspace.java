@@ -118,14 +118,10 @@ final class Workspace {
    * @throws IOException if it cannot be made
    */
   TempFile newTempFile(String prefix) throws IOException {
-    Path p = incoming().resolve(prefix + "-" + UUID.randomUUID() + ".part");
+    Path p = newPart(prefix);
     Set<StandardOpenOption> options =
         Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    FileChannel ch =
-        posix
-            ? FileChannel.open(p, options, PosixFilePermissions.asFileAttribute(FILE))
-            : FileChannel.open(p, options);
-    return new TempFile(p, ch);
+    return new TempFile(p, FileChannel.open(p, options, fileAttributes()));
   }
 
   /**
@@ -139,12 +135,20 @@ final class Workspace {
    * @throws IOException if it cannot be made
    */
   UploadFile newUploadFile(String prefix, boolean directIo) throws IOException {
-    Path p = incoming().resolve(prefix + "-" + UUID.randomUUID() + ".part");
-    DirectWriteChannel ch =
-        posix
-            ? DirectWriteChannel.create(p, directIo, PosixFilePermissions.asFileAttribute(FILE))
-            : DirectWriteChannel.create(p, directIo);
-    return new UploadFile(p, ch);
+    Path p = newPart(prefix);
+    return new UploadFile(p, DirectWriteChannel.create(p, directIo, fileAttributes()));
+  }
+
+  /** A fresh name in {@code .incoming/}. */
+  private Path newPart(String prefix) {
+    return incoming().resolve(prefix + "-" + UUID.randomUUID() + ".part");
+  }
+
+  /** What a new private file is created with: 0600 on POSIX file systems, nothing elsewhere. */
+  private FileAttribute<?>[] fileAttributes() {
+    return posix
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE)}
+        : new FileAttribute<?>[0];
   }
 
   /**
