@@ -23,7 +23,7 @@ mode=record
 check_shape=1
 # The manager's QEMU defaults (MANAGER_QEMU_SMP_COUNT 4, _SMP_MAXCPUS 64, _MEMORY_SIZE 2048M,
 # _MEMORY_SLOTS 5, _MAX_MEMORY 30G; CPU max under TCG), and the same with 2 vCPUs (examples, bench).
-shapes="-smp 4,maxcpus=64 -m 2048M,slots=5,maxmem=30G -cpu max|-smp 2,maxcpus=64 -m 2048M,slots=5,maxmem=30G -cpu max"
+shapes="-smp 4,maxcpus=64 -m 2048M,slots=5,maxmem=30G -cpu qemu64|-smp 2,maxcpus=64 -m 2048M,slots=5,maxmem=30G -cpu qemu64"
 timeout=300
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -106,7 +106,7 @@ IFS='|' read -ra shape_list <<< "$shapes"
 for shape in "${shape_list[@]}"; do
   n=$((n + 1))
   read -ra words <<< "$shape"
-  smp=""; memory=""; cpu=max
+  smp=""; memory=""; cpu=qemu64
   for ((i = 0; i < ${#words[@]}; i += 2)); do
     case "${words[i]}" in
       -smp) smp="${words[i + 1]:-}" ;;

@@ -5,9 +5,9 @@
 # to the guest's 7002; without it the guest has no way out (restrict=on). Sets EOS_VM_PID (QEMU,
 # in the background, console to CONSOLE); QEMU's exit ends swtpm. eos_vm_stop kills both.
 # Settings: QEMU (qemu-system-x86_64), OVMF_CODE/OVMF_VARS (/usr/share/OVMF/*), EOS_VM_MEMORY (the
-# -m value, 2048), EOS_VM_SMP (the -smp value, 2), EOS_VM_CPU (max), EOS_VM_OVMF (1; 0 boots without
-# firmware, so no PCR 0-9), EOS_VM_TPM (1; 0 leaves out the vTPM), EOS_VM_QMP (a socket path: QMP
-# there, e.g. for system_powerdown).
+# -m value, 2048), EOS_VM_SMP (the -smp value, 2), EOS_VM_CPU (qemu64, the manager's model under
+# TCG), EOS_VM_OVMF (1; 0 boots without firmware, so no PCR 0-9), EOS_VM_TPM (1; 0 leaves out the
+# vTPM), EOS_VM_QMP (a socket path: QMP there, e.g. for system_powerdown).
 EOS_VM_PID=""
 EOS_VM_DIR=""
 
@@ -44,7 +44,7 @@ eos_vm_start() {
   # cocos-reference §5.3 for a VM without SEV-SNP/TDX (OVMF as pflash with a copy of its
   # variables, user networking, virtio-net without option ROM, the two 9P shares), with TCG and a
   # vTPM. The devices and -smp/-m decide the platform PCRs: keep them in step with the manager.
-  "${QEMU:-qemu-system-x86_64}" -accel tcg -machine q35 -cpu "${EOS_VM_CPU:-max}" \
+  "${QEMU:-qemu-system-x86_64}" -accel tcg -machine q35 -cpu "${EOS_VM_CPU:-qemu64}" \
     -smp "${EOS_VM_SMP:-2}" -m "${EOS_VM_MEMORY:-2048}" "${firmware[@]}" \
     -netdev "$net" -device "virtio-net-pci,${EOS_VM_NET_OPTIONS:-disable-legacy=on,iommu_platform=true,addr=0x2},netdev=n0,romfile=" \
     -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \

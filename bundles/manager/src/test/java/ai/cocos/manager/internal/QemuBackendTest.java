@@ -233,7 +233,7 @@ class QemuBackendTest {
 
     CVMInfoRes info = vms().cVMInfo(CVMInfoReq.newBuilder().setId(id).build());
     assertEquals(host.cpu(), info.getCpuType());
-    assertEquals(host.kvm() ? "EPYC" : "max", info.getCpuType());
+    assertEquals(host.kvm() ? "EPYC" : "qemu64", info.getCpuType());
     assertEquals(1, info.getCpuNum());
 
     // RemoveVm: QEMU and swtpm end, every file is overwritten, then deleted.

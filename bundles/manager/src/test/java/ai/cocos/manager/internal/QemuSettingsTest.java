@@ -144,7 +144,7 @@ class QemuSettingsTest {
 
   @Test
   void theCpuModelFollowsTheAcceleratorUnlessConfigured() throws Exception {
-    assertEquals(Optional.of("max"), backend(Map.of("enableKvm", "false")).cpuType());
+    assertEquals(Optional.of("qemu64"), backend(Map.of("enableKvm", "false")).cpuType());
     assertEquals(Optional.of("EPYC"), backend(Map.of("enableKvm", "true")).cpuType());
     assertEquals(
         Optional.of("Skylake-Server"),
