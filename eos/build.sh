@@ -257,8 +257,10 @@ for so in ld-linux-x86-64.so.2 libnss_files.so.2 libnss_dns.so.2 libresolv.so.2;
 ln -sfn /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$rootfs/lib64/ld-linux-x86-64.so.2"
 
 # The agent assembly, with only the chosen runners, its jars stored, stripped of other platforms'
-# native libraries and of jar signatures (the image is measured whole), and the classes of the jars
-# eos/shrink lists that no code of the image reaches left out (tools/Repack.java).
+# native libraries and of jar signatures (the image is measured whole), the classes of the jars
+# eos/shrink lists that no code of the image reaches left out, and the jars a bundle embeds
+# flattened into it: the framework would otherwise copy them into its cache (RAM) at every start
+# (tools/Repack.java).
 agent="$rootfs/opt/cocos/agent"
 mkdir -p "$agent"/{launcher,bundles,runners,conf}
 cp "$assembly/assembly.properties" "$assembly/compiler-directives.json" "$agent/"
@@ -290,7 +292,7 @@ for t in "${wanted[@]}"; do
   chosen+=("$t")
 done
 mapfile -t chosen < <(printf '%s\n' "${chosen[@]}" | grep -v '^$' | sort -u || true)
-"$jdk_java" -Duser.timezone=UTC "$here/tools/Repack.java" --linux-x86-64 --unsign --shrink "$here/shrink" \
+"$jdk_java" -Duser.timezone=UTC "$here/tools/Repack.java" --linux-x86-64 --unsign --shrink "$here/shrink" --flatten \
   "${pairs[@]}" > "$work/repack.log" ||
   die "repacking the assembly's jars failed"
 # A runner's configuration stays only if its runner is in the image.

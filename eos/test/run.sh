@@ -87,19 +87,29 @@ foreign="$(for j in "$x"/opt/cocos/agent/*/*.jar; do unzip -l "$j" | awk '{print
 [ -z "$foreign" ] && pass "no Windows or macOS native libraries in the agent's jars" || fail "foreign natives left: $foreign"
 signed="$(for j in "$x"/opt/cocos/agent/*/*.jar; do unzip -l "$j" | awk '{print $4}' | { grep -iE '^META-INF/[^/]+\.(SF|RSA|DSA|EC)$' || true; } | sed "s|^|$(basename "$j"): |"; done | head -3)"
 [ -z "$signed" ] && pass "no jar signatures (the measured image covers every jar)" || fail "jar signatures left: $signed"
-# eos/shrink: what grpc-java and the agent reach stays, the rest of those jars goes.
+# eos/shrink: what grpc-java and the agent reach stays, the rest of those jars goes. The bundles'
+# embedded jars are flattened into them (Repack --flatten), so the transport's classes are its own.
 tg="$(ls "$x"/opt/cocos/agent/bundles/cocos-transport-grpc-*.jar)"
-unzip -q -o "$tg" 'lib/proto-google-common-protos-*.jar' 'lib/grpc-netty-shaded-*.jar' -d "$tmp/tg"
-protos="$(unzip -l "$tmp"/tg/lib/proto-google-common-protos-*.jar | awk '{print $4}')"
-if grep -qx 'com/google/rpc/Status.class' <<< "$protos" && ! grep -q '^com/google/api/.*\.class$' <<< "$protos"; then
+entries="$(unzip -l "$tg" | awk '{print $4}')"
+if grep -qx 'com/google/rpc/Status.class' <<< "$entries" && ! grep -q '^com/google/api/.*\.class$' <<< "$entries"; then
   pass "shrunk: common protos keep google.rpc.Status, drop the other Google APIs"
 else
   fail "common protos in the image: google.rpc.Status missing or com/google/api left"
 fi
-netty="$(unzip -l "$tmp"/tg/lib/grpc-netty-shaded-*.jar | awk '{print $4}')"
 for c in channel/epoll/Native channel/unix/FileDescriptor internal/tcnative/SSL channel/DefaultFileRegion; do
-  grep -qx "io/grpc/netty/shaded/io/netty/$c.class" <<< "$netty" || fail "netty's $c (looked up from native code) was shrunk away"
+  grep -qx "io/grpc/netty/shaded/io/netty/$c.class" <<< "$entries" || fail "netty's $c (looked up from native code) was shrunk away"
 done
+nested="$(for j in "$x"/opt/cocos/agent/*/*.jar; do unzip -l "$j" | awk '{print $4}' | { grep '\.jar$' || true; } | sed "s|^|$(basename "$j"): |"; done | head -3)"
+classpaths="$(for j in "$x"/opt/cocos/agent/*/*.jar; do unzip -p "$j" META-INF/MANIFEST.MF | tr -d '\r' | sed -n 's/^Bundle-ClassPath: *//p'; done | sort -u | paste -sd' ' -)"
+if [ -z "$nested" ] && { [ -z "$classpaths" ] || [ "$classpaths" = . ]; }; then
+  pass "no bundle embeds a jar (flattened; Bundle-ClassPath: ${classpaths:-none})"
+else
+  fail "embedded jars left ($nested) or a Bundle-ClassPath beyond '.' ($classpaths)"
+fi
+grep -q '^io.grpc.internal.PickFirstLoadBalancerProvider$' <(unzip -p "$tg" META-INF/services/io.grpc.LoadBalancerProvider) &&
+  grep -q 'OutlierDetectionLoadBalancerProvider' <(unzip -p "$tg" META-INF/services/io.grpc.LoadBalancerProvider) &&
+  pass "the embedded jars' service lists are joined (grpc-core's and grpc-util's load balancers)" ||
+  fail "META-INF/services/io.grpc.LoadBalancerProvider lacks grpc-core's or grpc-util's providers"
 kver="$(awk '/^kernel /{print $2}' "$image/inputs.txt")"
 while read -r module need; do
   case "$module" in ''|'#'*) continue ;; esac

@@ -25,6 +25,8 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import java.util.jar.Attributes;
+import java.util.jar.Manifest;
 
 /**
  * Rewrites the agent's jars for the EOS image.
@@ -49,6 +51,17 @@ import java.util.zip.ZipOutputStream;
  *       {@code META-INF/services} file; every class of a jar not shrunk, and every class FILE keeps
  *       by prefix ({@code keep <prefix>}), is reached. So what is left out is what no code of the
  *       image refers to by name. The {@code .proto} sources of shrunk jars go too.
+ *   <li>{@code --flatten}: a bundle's embedded jars (its {@code Bundle-ClassPath} beyond {@code .})
+ *       become part of the bundle itself: their entries are written after the bundle's own, in
+ *       class path order, and {@code Bundle-ClassPath} becomes {@code .}. The framework copies every
+ *       embedded jar out of its bundle into its cache when the bundle starts (22 MB for the gRPC
+ *       transport: seconds under emulation, and RAM in the guest's {@code /tmp}); a flat bundle is
+ *       read where it lies. The class loader found each class and resource in the first class path
+ *       entry holding it, and still does: {@code META-INF/services} files are joined in class path
+ *       order, an entry already written is not written again, and the embedded jars' manifests,
+ *       {@code module-info} classes and other {@code META-INF/versions} entries go. Two different
+ *       files under one name outside {@code META-INF}, or a versioned entry that is more than a
+ *       module descriptor or manifest, stop the tool: flattening would change what loads.
  * </ul>
  *
  * <p>Usage: {@code java -Duser.timezone=UTC Repack.java [--linux-x86-64] [--unsign] [--shrink
@@ -81,6 +94,7 @@ public final class Repack {
 
   private final boolean linuxOnly;
   private final boolean unsign;
+  private boolean flatten;
   private final List<PathMatcher> shrinkJars = new ArrayList<>();
   private final List<String> keepPrefixes = new ArrayList<>();
   private final Map<String, List<ClassFile>> classes = new HashMap<>();
@@ -111,6 +125,7 @@ public final class Repack {
   public static void main(String[] args) throws IOException {
     boolean linuxOnly = false;
     boolean unsign = false;
+    boolean flatten = false;
     Path shrink = null;
     int i = 0;
     for (; i < args.length && args[i].startsWith("--"); i++) {
@@ -118,6 +133,7 @@ public final class Repack {
         case "--linux-x86-64" -> linuxOnly = true;
         case "--unsign" -> unsign = true;
         case "--shrink" -> shrink = Path.of(args[++i]);
+        case "--flatten" -> flatten = true;
         default -> usage("unknown option " + args[i]);
       }
     }
@@ -125,6 +141,7 @@ public final class Repack {
       usage("want pairs of IN.jar OUT.jar");
     }
     Repack r = new Repack(linuxOnly, unsign);
+    r.flatten = flatten;
     if (shrink != null) {
       r.readShrinkFile(shrink);
     }
@@ -166,7 +183,7 @@ public final class Repack {
     System.err.println(
         "Repack: "
             + why
-            + "\nusage: Repack [--linux-x86-64] [--unsign] [--shrink FILE] IN.jar OUT.jar"
+            + "\nusage: Repack [--linux-x86-64] [--unsign] [--shrink FILE] [--flatten] IN.jar OUT.jar"
             + " [IN.jar OUT.jar]...");
     System.exit(2);
   }
@@ -311,40 +328,61 @@ public final class Repack {
   }
 
   private byte[] write(String jarName, List<Entry> entries) throws IOException {
+    List<Entry> kept = kept(jarName, entries);
+    if (flatten && !jarName.contains("!")) {
+      kept = flattened(jarName, kept);
+    }
+    return zip(kept);
+  }
+
+  /** The entries a jar keeps (embedded jars: theirs, recursively), counted in its stats. */
+  private List<Entry> kept(String jarName, List<Entry> entries) throws IOException {
     Stats stats = jarStats.computeIfAbsent(jarName, k -> new Stats());
     boolean shrink = shrinkable(jarName);
     boolean signed =
         unsign && entries.stream().anyMatch(e -> SIGNATURE.matcher(e.zip().getName()).matches());
+    List<Entry> out = new ArrayList<>();
+    for (Entry e : entries) {
+      String name = e.zip().getName();
+      byte[] data = e.data();
+      if (linuxOnly && foreignNative(name)) {
+        stats.natives++;
+        stats.nativeBytes += data.length;
+        continue;
+      }
+      if (signed && SIGNATURE.matcher(name).matches()) {
+        stats.signatures++;
+        stats.signatureBytes += data.length;
+        continue;
+      }
+      if (shrink && (name.endsWith(".proto") || unreached(name))) {
+        stats.unreached++;
+        stats.unreachedBytes += data.length;
+        continue;
+      }
+      if (signed && name.equals("META-INF/MANIFEST.MF")) {
+        byte[] main = withoutDigests(data);
+        stats.signatureBytes += data.length - main.length;
+        data = main;
+      }
+      List<Entry> nested = e.nested() == null ? null : kept(jarName + "!" + name, e.nested());
+      out.add(new Entry(e.zip(), data, nested));
+      stats.stored++;
+    }
+    if (stats.onlyStored() && jarName.contains("!")) {
+      jarStats.remove(jarName); // an embedded jar only stored, nothing left out: no line of its own
+    }
+    return out;
+  }
+
+  /** The entries as a jar, every entry stored, with its original time. */
+  private static byte[] zip(List<Entry> entries) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try (ZipOutputStream out = new ZipOutputStream(buf)) {
       out.setMethod(ZipOutputStream.STORED);
       for (Entry e : entries) {
-        String name = e.zip().getName();
-        byte[] data = e.data();
-        if (linuxOnly && foreignNative(name)) {
-          stats.natives++;
-          stats.nativeBytes += data.length;
-          continue;
-        }
-        if (signed && SIGNATURE.matcher(name).matches()) {
-          stats.signatures++;
-          stats.signatureBytes += data.length;
-          continue;
-        }
-        if (shrink && (name.endsWith(".proto") || unreached(name))) {
-          stats.unreached++;
-          stats.unreachedBytes += data.length;
-          continue;
-        }
-        if (signed && name.equals("META-INF/MANIFEST.MF")) {
-          byte[] main = withoutDigests(data);
-          stats.signatureBytes += data.length - main.length;
-          data = main;
-        }
-        if (e.nested() != null) {
-          data = write(jarName + "!" + name, e.nested());
-        }
-        ZipEntry s = new ZipEntry(name);
+        byte[] data = e.nested() != null ? zip(e.nested()) : e.data();
+        ZipEntry s = new ZipEntry(e.zip().getName());
         s.setTime(e.zip().getTime());
         s.setMethod(ZipEntry.STORED);
         s.setSize(data.length);
@@ -355,13 +393,116 @@ public final class Repack {
         out.putNextEntry(s);
         out.write(data);
         out.closeEntry();
-        stats.stored++;
       }
     }
-    if (stats.onlyStored() && jarName.contains("!")) {
-      jarStats.remove(jarName); // an embedded jar only stored, nothing left out: no line of its own
-    }
     return buf.toByteArray();
+  }
+
+  /**
+   * The bundle's entries with its embedded jars' entries in their place (see {@code --flatten}),
+   * or the entries as they are if it embeds none. Filters (natives, signatures, unreached classes)
+   * apply to the result as to any jar.
+   */
+  private List<Entry> flattened(String jarName, List<Entry> entries) throws IOException {
+    Entry manifestEntry = null;
+    Map<String, Entry> byName = new LinkedHashMap<>();
+    for (Entry e : entries) {
+      byName.put(e.zip().getName(), e);
+      if (e.zip().getName().equals("META-INF/MANIFEST.MF")) {
+        manifestEntry = e;
+      }
+    }
+    if (manifestEntry == null) {
+      return entries;
+    }
+    Manifest manifest = new Manifest(new ByteArrayInputStream(manifestEntry.data()));
+    String classPath = manifest.getMainAttributes().getValue("Bundle-ClassPath");
+    if (classPath == null) {
+      return entries;
+    }
+    List<String> classPathLeft = new ArrayList<>();
+    List<Entry> embedded = new ArrayList<>();
+    for (String item : classPath.split(",")) {
+      String path = item.strip();
+      Entry e = byName.get(path);
+      if (e != null && e.nested() != null) {
+        embedded.add(e);
+      } else {
+        classPathLeft.add(path);
+      }
+    }
+    if (embedded.isEmpty()) {
+      return entries;
+    }
+    if (!classPathLeft.contains(".")) {
+      classPathLeft.add(0, ".");
+    }
+    manifest.getMainAttributes().put(new Attributes.Name("Bundle-ClassPath"), String.join(",", classPathLeft));
+    ByteArrayOutputStream mf = new ByteArrayOutputStream();
+    manifest.write(mf);
+    List<Entry> out = new ArrayList<>();
+    Map<String, byte[]> written = new HashMap<>();
+    Map<String, ByteArrayOutputStream> services = new LinkedHashMap<>();
+    Map<String, ZipEntry> serviceEntries = new HashMap<>();
+    for (Entry e : entries) {
+      if (embedded.contains(e)) {
+        continue;
+      }
+      String name = e.zip().getName();
+      if (e == manifestEntry) {
+        out.add(new Entry(e.zip(), mf.toByteArray(), null));
+      } else if (name.startsWith("META-INF/services/") && !e.zip().isDirectory()) {
+        services.computeIfAbsent(name, k -> new ByteArrayOutputStream()).write(e.data());
+        serviceEntries.putIfAbsent(name, e.zip());
+        continue;
+      } else {
+        out.add(e);
+      }
+      written.put(name, e.data());
+    }
+    for (Entry jar : embedded) {
+      String inner = jarName + "!" + jar.zip().getName();
+      for (Entry e : jar.nested()) {
+        String name = e.zip().getName();
+        if (name.equals("META-INF/MANIFEST.MF")
+            || name.endsWith("module-info.class")
+            || name.equals("META-INF/INDEX.LIST")) {
+          continue;
+        }
+        if (VERSIONED.matcher(name).matches() || name.startsWith("META-INF/versions/")) {
+          if (e.zip().isDirectory() || name.endsWith("/MANIFEST.MF")) {
+            continue;
+          }
+          throw new IOException(
+              inner + ": versioned entry " + name + " (flattening would change what loads)");
+        }
+        if (name.startsWith("META-INF/services/") && !e.zip().isDirectory()) {
+          ByteArrayOutputStream b = services.computeIfAbsent(name, k -> new ByteArrayOutputStream());
+          if (b.size() > 0 && b.toByteArray()[b.size() - 1] != '\n') {
+            b.write('\n');
+          }
+          b.write(e.data());
+          serviceEntries.putIfAbsent(name, e.zip());
+          continue;
+        }
+        byte[] before = written.get(name);
+        if (before != null) {
+          if (!e.zip().isDirectory()
+              && !name.startsWith("META-INF/")
+              && !java.util.Arrays.equals(before, e.data())) {
+            throw new IOException(
+                inner + ": " + name + " differs from an entry of the same name before it");
+          }
+          continue;
+        }
+        out.add(e);
+        written.put(name, e.data());
+      }
+    }
+    for (Map.Entry<String, ByteArrayOutputStream> svc : services.entrySet()) {
+      out.add(new Entry(serviceEntries.get(svc.getKey()), svc.getValue().toByteArray(), null));
+    }
+    return out;
   }
 
   private boolean unreached(String entry) {
