@@ -21,12 +21,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.jar.Attributes;
+import java.util.jar.Manifest;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
-import java.util.jar.Attributes;
-import java.util.jar.Manifest;
 
 /**
  * Rewrites the agent's jars for the EOS image.
@@ -53,15 +53,15 @@ import java.util.jar.Manifest;
  *       image refers to by name. The {@code .proto} sources of shrunk jars go too.
  *   <li>{@code --flatten}: a bundle's embedded jars (its {@code Bundle-ClassPath} beyond {@code .})
  *       become part of the bundle itself: their entries are written after the bundle's own, in
- *       class path order, and {@code Bundle-ClassPath} becomes {@code .}. The framework copies every
- *       embedded jar out of its bundle into its cache when the bundle starts (22 MB for the gRPC
- *       transport: seconds under emulation, and RAM in the guest's {@code /tmp}); a flat bundle is
- *       read where it lies. The class loader found each class and resource in the first class path
- *       entry holding it, and still does: {@code META-INF/services} files are joined in class path
- *       order, an entry already written is not written again, and the embedded jars' manifests,
- *       {@code module-info} classes and other {@code META-INF/versions} entries go. Two different
- *       files under one name outside {@code META-INF}, or a versioned entry that is more than a
- *       module descriptor or manifest, stop the tool: flattening would change what loads.
+ *       class path order, and {@code Bundle-ClassPath} becomes {@code .}. The framework copies
+ *       every embedded jar out of its bundle into its cache when the bundle starts (22 MB for the
+ *       gRPC transport: about 0.5 s under emulation, and RAM in the guest's {@code /tmp}); a flat
+ *       bundle is read where it lies. The class loader found each class and resource in the first
+ *       class path entry holding it, and still does: {@code META-INF/services} files are joined in
+ *       class path order, an entry already written is not written again, and the embedded jars'
+ *       manifests, {@code module-info} classes and other {@code META-INF/versions} entries go. Two
+ *       different files under one name outside {@code META-INF}, or a versioned entry that is more
+ *       than a module descriptor or manifest, stop the tool: flattening would change what loads.
  * </ul>
  *
  * <p>Usage: {@code java -Duser.timezone=UTC Repack.java [--linux-x86-64] [--unsign] [--shrink
@@ -94,7 +94,7 @@ public final class Repack {
 
   private final boolean linuxOnly;
   private final boolean unsign;
-  private boolean flatten;
+  private final boolean flatten;
   private final List<PathMatcher> shrinkJars = new ArrayList<>();
   private final List<String> keepPrefixes = new ArrayList<>();
   private final Map<String, List<ClassFile>> classes = new HashMap<>();
@@ -117,9 +117,10 @@ public final class Repack {
     }
   }
 
-  private Repack(boolean linuxOnly, boolean unsign) {
+  private Repack(boolean linuxOnly, boolean unsign, boolean flatten) {
     this.linuxOnly = linuxOnly;
     this.unsign = unsign;
+    this.flatten = flatten;
   }
 
   public static void main(String[] args) throws IOException {
@@ -140,8 +141,7 @@ public final class Repack {
     if (args.length == i || (args.length - i) % 2 != 0) {
       usage("want pairs of IN.jar OUT.jar");
     }
-    Repack r = new Repack(linuxOnly, unsign);
-    r.flatten = flatten;
+    Repack r = new Repack(linuxOnly, unsign, flatten);
     if (shrink != null) {
       r.readShrinkFile(shrink);
     }
@@ -183,8 +183,8 @@ public final class Repack {
     System.err.println(
         "Repack: "
             + why
-            + "\nusage: Repack [--linux-x86-64] [--unsign] [--shrink FILE] [--flatten] IN.jar OUT.jar"
-            + " [IN.jar OUT.jar]...");
+            + "\nusage: Repack [--linux-x86-64] [--unsign] [--shrink FILE] [--flatten]"
+            + " IN.jar OUT.jar [IN.jar OUT.jar]...");
     System.exit(2);
   }
 
@@ -400,8 +400,8 @@ public final class Repack {
 
   /**
    * The bundle's entries with its embedded jars' entries in their place (see {@code --flatten}),
-   * or the entries as they are if it embeds none. Filters (natives, signatures, unreached classes)
-   * apply to the result as to any jar.
+   * or the entries as they are if it embeds none. The entries are those the filters kept (natives,
+   * signatures, unreached classes), each embedded jar's by its own rules.
    */
   private List<Entry> flattened(String jarName, List<Entry> entries) throws IOException {
     Entry manifestEntry = null;
@@ -437,7 +437,9 @@ public final class Repack {
     if (!classPathLeft.contains(".")) {
       classPathLeft.add(0, ".");
     }
-    manifest.getMainAttributes().put(new Attributes.Name("Bundle-ClassPath"), String.join(",", classPathLeft));
+    manifest
+        .getMainAttributes()
+        .put(new Attributes.Name("Bundle-ClassPath"), String.join(",", classPathLeft));
     ByteArrayOutputStream mf = new ByteArrayOutputStream();
     manifest.write(mf);
     List<Entry> out = new ArrayList<>();
@@ -451,9 +453,8 @@ public final class Repack {
       String name = e.zip().getName();
       if (e == manifestEntry) {
         out.add(new Entry(e.zip(), mf.toByteArray(), null));
-      } else if (name.startsWith("META-INF/services/") && !e.zip().isDirectory()) {
-        services.computeIfAbsent(name, k -> new ByteArrayOutputStream()).write(e.data());
-        serviceEntries.putIfAbsent(name, e.zip());
+      } else if (isServiceList(e)) {
+        appendService(services, serviceEntries, e);
         continue;
       } else {
         out.add(e);
@@ -469,20 +470,15 @@ public final class Repack {
             || name.equals("META-INF/INDEX.LIST")) {
           continue;
         }
-        if (VERSIONED.matcher(name).matches() || name.startsWith("META-INF/versions/")) {
+        if (name.startsWith("META-INF/versions/")) {
           if (e.zip().isDirectory() || name.endsWith("/MANIFEST.MF")) {
             continue;
           }
           throw new IOException(
               inner + ": versioned entry " + name + " (flattening would change what loads)");
         }
-        if (name.startsWith("META-INF/services/") && !e.zip().isDirectory()) {
-          ByteArrayOutputStream b = services.computeIfAbsent(name, k -> new ByteArrayOutputStream());
-          if (b.size() > 0 && b.toByteArray()[b.size() - 1] != '\n') {
-            b.write('\n');
-          }
-          b.write(e.data());
-          serviceEntries.putIfAbsent(name, e.zip());
+        if (isServiceList(e)) {
+          appendService(services, serviceEntries, e);
           continue;
         }
         byte[] before = written.get(name);
@@ -503,6 +499,23 @@ public final class Repack {
       out.add(new Entry(serviceEntries.get(svc.getKey()), svc.getValue().toByteArray(), null));
     }
     return out;
+  }
+
+  private static boolean isServiceList(Entry e) {
+    return e.zip().getName().startsWith("META-INF/services/") && !e.zip().isDirectory();
+  }
+
+  /** Appends a service list to the joined list of its name, starting on a line of its own. */
+  private static void appendService(
+      Map<String, ByteArrayOutputStream> services, Map<String, ZipEntry> entries, Entry e)
+      throws IOException {
+    String name = e.zip().getName();
+    ByteArrayOutputStream joined = services.computeIfAbsent(name, k -> new ByteArrayOutputStream());
+    if (joined.size() > 0 && joined.toByteArray()[joined.size() - 1] != '\n') {
+      joined.write('\n');
+    }
+    joined.write(e.data());
+    entries.putIfAbsent(name, e.zip());
   }
 
   private boolean unreached(String entry) {
