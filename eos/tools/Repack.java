@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -404,14 +405,11 @@ public final class Repack {
    * signatures, unreached classes), each embedded jar's by its own rules.
    */
   private List<Entry> flattened(String jarName, List<Entry> entries) throws IOException {
-    Entry manifestEntry = null;
-    Map<String, Entry> byName = new LinkedHashMap<>();
+    Map<String, Entry> byName = new HashMap<>();
     for (Entry e : entries) {
       byName.put(e.zip().getName(), e);
-      if (e.zip().getName().equals("META-INF/MANIFEST.MF")) {
-        manifestEntry = e;
-      }
     }
+    Entry manifestEntry = byName.get("META-INF/MANIFEST.MF");
     if (manifestEntry == null) {
       return entries;
     }
@@ -485,7 +483,7 @@ public final class Repack {
         if (before != null) {
           if (!e.zip().isDirectory()
               && !name.startsWith("META-INF/")
-              && !java.util.Arrays.equals(before, e.data())) {
+              && !Arrays.equals(before, e.data())) {
             throw new IOException(
                 inner + ": " + name + " differs from an entry of the same name before it");
           }
